@@ -1,0 +1,18 @@
+{%- from "docker/macros.j2" import gunicorn_cmd, pip, python_env with context -%}
+# Extra 2 - moving complexity: requirements.txt is exported by a pre-commit
+# hook and committed, so the image needs neither Poetry nor an export stage
+FROM python:{{ cookiecutter.python_version }}
+
+{{ python_env() }}
+
+WORKDIR /app
+
+COPY requirements.txt ./
+{{ pip("--require-hashes -r requirements.txt") }}
+
+COPY . .
+
+# The project itself; its dependencies are already installed
+{{ pip(". --no-deps") }}
+
+{{ gunicorn_cmd() }}

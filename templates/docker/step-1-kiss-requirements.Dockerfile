@@ -1,0 +1,13 @@
+{%- from "docker/macros.j2" import gunicorn_cmd, pip with context -%}
+# Step 1 - keep it simple: one stage, dependencies from requirements.txt
+FROM python:{{ cookiecutter.python_version }}
+
+WORKDIR /app
+
+# Everything in the build context (minus .dockerignore) goes into the image
+COPY . .
+
+# requirements.txt carries hashes, so pip checks every download against them
+{{ pip("-r requirements.txt") }}
+
+{{ gunicorn_cmd() }}

@@ -1,0 +1,22 @@
+{%- from "docker/macros.j2" import gunicorn_cmd, pip with context -%}
+# Step 3 - basic improvements: pinned Poetry, dependencies in their own layer
+FROM python:{{ cookiecutter.python_version }}
+
+# Pinned, so a new Poetry release cannot change or break the build
+{{ pip("poetry==" ~ cookiecutter._tools.poetry) }}
+
+WORKDIR /app
+
+# Only the files that describe the dependencies...
+COPY poetry.lock pyproject.toml ./
+
+# ...so this layer is reused from the cache until they change
+RUN poetry install --no-root --with prod
+
+# The code: changes here only rerun the cheap steps below
+COPY . .
+
+# The project itself, on top of the cached dependencies
+RUN poetry install --only-root
+
+{{ gunicorn_cmd(via_poetry=true) }}
