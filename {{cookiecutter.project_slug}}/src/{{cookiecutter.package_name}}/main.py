@@ -2,13 +2,11 @@
 """The WSGI application that Gunicorn serves."""
 
 import platform
-
-from flask import Flask
-{%- if step6 %}
-
+{% if step6 %}
 import psycopg2
 import psycopg2.extensions
 {%- endif %}
+from flask import Flask
 
 SERVICE = "{{ cookiecutter.project_slug }}"
 LEVEL = "{{ cookiecutter.docker_level }}"

@@ -1,0 +1,110 @@
+"""Fast tier: every combination of answers bakes into a clean, consistent project."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+import yaml
+from conftest import BIN, full_matrix, run
+
+MATRIX = [pytest.param(answers, id=answers.id) for answers in full_matrix()]
+JINJA = re.compile(r"{{|}}|{%|%}|{#|#}")
+
+
+@pytest.fixture(params=MATRIX)
+def project(request, bake):
+    return bake(request.param)
+
+
+def test_bake_leaves_no_jinja_in_names_or_contents(project):
+    for path in project.files():
+        relative = path.relative_to(project.path)
+        assert not JINJA.search(str(relative)), f"Jinja left in the name {relative}"
+        if path.name == "poetry.lock":
+            continue
+        text = path.read_text()
+        assert not JINJA.search(text), f"Jinja left in {relative}"
+        assert not text.endswith("\n\n"), f"{relative} ends with a blank line"
+        assert text.endswith("\n"), f"{relative} does not end with a newline"
+
+
+def test_every_toml_and_yaml_file_parses(project):
+    parsed = 0
+    for path in project.files():
+        if path.suffix == ".toml" or path.name == "poetry.lock":
+            tomllib.loads(path.read_text())
+            parsed += 1
+        elif path.suffix in {".yaml", ".yml"}:
+            yaml.safe_load(path.read_text())
+            parsed += 1
+    assert parsed >= 3  # pyproject.toml, poetry.lock, compose.yaml at least
+
+
+def test_dockerfiles_pass_hadolint(project):
+    dockerfiles = sorted(project.path.glob("*Dockerfile"))
+    assert dockerfiles
+    run([BIN / "hadolint", *dockerfiles], cwd=project.path)
+
+
+def test_compose_file_validates_against_compose_spec(project):
+    run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        cwd=project.path,
+    )
+
+
+def test_poetry_lock_is_in_step_with_pyproject(project):
+    run([BIN / "poetry", "check", "--lock"], cwd=project.path)
+
+
+def test_committed_requirements_equal_poetry_export(project, tmp_path):
+    committed = project.path / "requirements.txt"
+    if not project.facts["requirements"]:
+        assert not committed.exists()
+        return
+    exported = tmp_path / "requirements.txt"
+    run(
+        [BIN / "poetry", "export", "--with", "prod", "--output", exported],
+        cwd=project.path,
+    )
+    assert committed.read_bytes() == exported.read_bytes()
+
+
+def test_baked_python_passes_ruff_check_and_format(project):
+    run([BIN / "ruff", "check", "--no-cache", "."], cwd=project.path)
+    run([BIN / "ruff", "format", "--no-cache", "--check", "."], cwd=project.path)
+
+
+def test_pre_commit_config_present_when_asked_or_needed(project):
+    config = project.path / ".pre-commit-config.yaml"
+    # extra-2 cannot work without the export hook, so it always gets the config
+    needed = (
+        project.answers.use_pre_commit
+        or project.answers.docker_level == "extra-2-moving-complexity"
+    )
+    assert config.exists() == needed
+    if not needed:
+        return
+    hooks = {h["id"] for repo in yaml.safe_load(config.read_text())["repos"] for h in repo["hooks"]}
+    assert {"poetry-check-lock", "ruff-check", "ruff-format"} <= hooks
+    assert ("poetry-export" in hooks) == project.facts["requirements"]
+
+
+def test_layout_follows_the_level(project):
+    package = project.path / "src" / "hello_service"
+    flat = project.path / "hello_service"
+    if project.facts["src_layout"]:
+        assert package.is_dir() and not flat.exists()
+    else:
+        assert flat.is_dir() and not (project.path / "src").exists()
+    assert (project.path / "tests" / "test_app.py").is_file()
+
+
+def test_dockerfile_uses_the_chosen_python(project):
+    version = project.answers.python_version
+    for dockerfile in project.path.glob("*Dockerfile"):
+        bases = re.findall(r"^FROM (\S+)", dockerfile.read_text(), re.M)
+        assert bases and all(b.startswith(f"python:{version}") for b in bases), bases
+
