@@ -1,0 +1,105 @@
+"""Read a Dockerfile into stages with a real parser (dockerfile-parse)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockerfile_parse import DockerfileParser
+
+
+@dataclass
+class Instruction:
+    keyword: str  # FROM, RUN, COPY, ...
+    value: str  # everything after the keyword, continuation lines joined
+
+    @property
+    def words(self) -> list[str]:
+        return shlex.split(self.value)
+
+    @property
+    def flags(self) -> list[str]:
+        return [w for w in self.words if w.startswith("--")]
+
+
+@dataclass
+class Stage:
+    base: str
+    name: str | None
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def all(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+    def runs(self) -> list[str]:
+        return [i.value for i in self.all("RUN")]
+
+    def index(self, keyword: str, contains: str) -> int:
+        """Position of the first `keyword` instruction whose value contains `contains`."""
+        for position, instruction in enumerate(self.instructions):
+            if instruction.keyword == keyword and contains in instruction.value:
+                return position
+        raise AssertionError(f"no {keyword} containing {contains!r} in stage {self.name}")
+
+    def copy_all_index(self) -> int:
+        """Position of `COPY . .` (the whole build context)."""
+        for position, instruction in enumerate(self.instructions):
+            if instruction.keyword == "COPY" and instruction.words == [".", "."]:
+                return position
+        raise AssertionError(f"no `COPY . .` in stage {self.name}")
+
+    def env(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for instruction in self.all("ENV"):
+            for word in instruction.words:
+                key, _, value = word.partition("=")
+                values[key] = value
+        return values
+
+    def text(self) -> str:
+        return "\n".join(f"{i.keyword} {i.value}" for i in self.instructions)
+
+
+@dataclass
+class Dockerfile:
+    path: Path
+    stages: list[Stage]
+
+    @property
+    def final(self) -> Stage:
+        return self.stages[-1]
+
+    def cmd(self) -> list[str]:
+        """The final CMD, which must be in exec (JSON) form."""
+        value = self.final.all("CMD")[-1].value
+        parsed = json.loads(value)  # shell form would not parse as JSON
+        assert isinstance(parsed, list), f"CMD is not in exec form: {value}"
+        return parsed
+
+    def pip_installs(self) -> list[Instruction]:
+        return [
+            i
+            for stage in self.stages
+            for i in stage.all("RUN")
+            if "pip install" in i.value
+        ]
+
+
+def parse(path: Path) -> Dockerfile:
+    parser = DockerfileParser(str(path))
+    stages: list[Stage] = []
+    for item in parser.structure:
+        keyword = item["instruction"].upper()
+        if keyword == "COMMENT":
+            continue
+        value = item["value"]
+        if keyword == "FROM":
+            words = value.split()
+            name = words[2] if len(words) > 2 and words[1].upper() == "AS" else None
+            stages.append(Stage(base=words[0], name=name))
+            continue
+        assert stages, f"{path}: {keyword} before the first FROM"
+        stages[-1].instructions.append(Instruction(keyword, value))
+    return Dockerfile(path, stages)

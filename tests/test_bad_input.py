@@ -1,0 +1,66 @@
+"""Bad answers stop the bake with a clear ERROR: and leave nothing on disk."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+CASES = {
+    "slug-with-space": ({"project_slug": "hello service"}, "'hello service'"),
+    "slug-uppercase": ({"project_slug": "Hello"}, "'Hello'"),
+    "slug-leading-dash": ({"project_slug": "-hello"}, "'-hello'"),
+    "slug-with-dot": ({"project_slug": "hello.service"}, "'hello.service'"),
+    "package-with-dash": ({"package_name": "hello-service"}, "'hello-service'"),
+    "package-starts-with-digit": ({"package_name": "1hello"}, "'1hello'"),
+    "package-keyword": ({"package_name": "class"}, "'class'"),
+    "package-soft-keyword": ({"package_name": "match"}, "'match'"),
+    "package-shadows-flask": ({"package_name": "flask"}, "'flask'"),
+    "package-shadows-gunicorn": ({"package_name": "gunicorn"}, "'gunicorn'"),
+    "package-shadows-stdlib": ({"package_name": "json"}, "'json'"),
+    "package-named-tests": ({"package_name": "tests"}, "'tests'"),
+    "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
+    "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
+}
+
+
+@pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
+def test_bad_answer_fails_the_hook_and_leaves_nothing(answers, bad, tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path), extra_context=answers)
+
+    err = capfd.readouterr().err
+    error_lines = [line for line in err.splitlines() if line.startswith("ERROR: ")]
+    assert error_lines, err
+    assert any(bad in line for line in error_lines), err
+    assert any(("e.g." in line or "Use " in line or "Give " in line) for line in error_lines)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_good_answers_with_underscores_bake(tmp_path):
+    project = cookiecutter(
+        str(ROOT),
+        no_input=True,
+        output_dir=str(tmp_path),
+        extra_context={"project_name": "Billing API v2", "package_name": "billing_api_v2"},
+    )
+    assert project.endswith("billing-api-v2")
+
+
+def test_answers_with_quotes_and_backslashes_are_data(tmp_path):
+    import tomllib
+    from pathlib import Path
+
+    description = 'Says "hi" \\ and \'bye\' <b>'
+    project = Path(
+        cookiecutter(
+            str(ROOT),
+            no_input=True,
+            output_dir=str(tmp_path),
+            extra_context={"description": description, "author_name": 'O"Brien'},
+        )
+    )
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == description
+    assert pyproject["project"]["authors"][0]["name"] == 'O"Brien'

@@ -1,0 +1,236 @@
+"""The defining traits of each level (LEVELS.md), read with a Dockerfile parser."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+import yaml
+from conftest import BIN, LEVELS, TOOLS, Answers, level_params, run
+from dockerfiles import parse
+
+COVERED: set[str] = set()
+POETRY_PIN = f"poetry=={TOOLS['poetry']}"
+EXPORT_PIN = f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}"
+CONTAINER_ENV = {
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+    "PYTHONFAULTHANDLER": "1",
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+}
+DEV_ONLY = ("pytest", "ruff", "psycopg2-binary")
+
+
+def level(name):
+    """Bake `name` once (default answers) and hand the project to the test."""
+    COVERED.add(name)
+
+    def decorate(test):
+        return pytest.mark.parametrize("project", [Answers(name)], ids=[name], indirect=True)(
+            test
+        )
+
+    return decorate
+
+
+@pytest.fixture
+def project(request, bake):
+    return bake(request.param)
+
+
+def dockerignore_patterns(project):
+    lines = (project.path / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def exported_requirements(project, tmp_path):
+    target = tmp_path / "exported.txt"
+    run([BIN / "poetry", "export", "--with", "prod", "--output", target], cwd=project.path)
+    return target.read_text()
+
+
+def assert_multi_stage_export(dockerfile, export_base, server_base):
+    export, server = dockerfile.stages
+    assert export.base == export_base and server.base == server_base
+    install = export.runs()[0]
+    assert POETRY_PIN in install and EXPORT_PIN in install
+    assert export.index("COPY", "poetry.lock") < export.index("RUN", "poetry export")
+    assert "--with prod" in export.runs()[-1]
+    assert "poetry" not in server.text().replace("poetry-export", "")
+    copied = server.index("COPY", f"--from={export.name}")
+    hashed = server.index("RUN", "--require-hashes")
+    assert copied < hashed < server.copy_all_index() < server.index("RUN", ". --no-deps")
+
+
+def assert_container_env(stage):
+    env = stage.env()
+    assert {k: env.get(k) for k in CONTAINER_ENV} == CONTAINER_ENV
+    assert "PYTHONOPTIMIZE" not in env
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_every_level_runs_gunicorn_in_exec_form_from_app_workdir(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    cmd = dockerfile.cmd()
+    gunicorn = cmd.index("gunicorn")
+    assert cmd[gunicorn + 1] == "hello_service.main:app"
+    assert cmd[:gunicorn] in ([], ["poetry", "run"])
+    assert dockerfile.final.all("WORKDIR")[-1].value == "/app"
+    assert "# syntax=" not in dockerfile.path.read_text()
+
+
+@level("step-1-kiss-requirements")
+def test_step1_is_one_stage_installing_requirements_without_poetry(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    (stage,) = dockerfile.stages
+    assert stage.base == "python:3.13"
+    assert "poetry" not in dockerfile.path.read_text().lower()
+    assert stage.copy_all_index() < stage.index("RUN", "pip install --no-cache-dir -r requirements.txt")
+    assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
+    assert "!src/" not in dockerignore_patterns(project)
+
+
+@level("step-2-kiss-poetry")
+def test_step2_installs_unpinned_poetry_and_serves_through_poetry_run(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    (stage,) = dockerfile.stages
+    install_poetry = stage.index("RUN", "pip install")
+    assert stage.all("RUN")[0].words[-1] == "poetry"  # no version: the point of step 2
+    assert install_poetry < stage.copy_all_index() < stage.index("RUN", "poetry install --with prod")
+    assert dockerfile.cmd()[:3] == ["poetry", "run", "gunicorn"]
+
+
+@level("step-3-basic-improvements")
+def test_step3_pins_poetry_and_installs_dependencies_before_the_code(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    (stage,) = dockerfile.stages
+    assert POETRY_PIN in stage.runs()[0]
+    lock_copy = stage.index("COPY", "poetry.lock")
+    deps = stage.index("RUN", "poetry install --no-root --with prod")
+    assert lock_copy < deps < stage.copy_all_index() < stage.index("RUN", "--only-root")
+
+
+@level("step-4-nontrivial-improvements")
+def test_step4_exports_in_one_stage_and_installs_hashed_in_a_poetry_free_one(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    assert_multi_stage_export(dockerfile, "python:3.13", "python:3.13")
+    assert_container_env(dockerfile.final)
+    assert not (project.path / "requirements.txt").exists()
+
+
+@level("step-5-larger-project")
+def test_step5_image_excludes_dev_dependencies(project, tmp_path):
+    pyproject = tomllib.loads((project.path / "pyproject.toml").read_text())
+    dev = pyproject["tool"]["poetry"]["group"]["dev"]["dependencies"]
+    assert {"pytest", "ruff"} <= set(dev)
+    exported = exported_requirements(project, tmp_path)
+    assert "gunicorn==" in exported and "flask==" in exported
+    assert not any(f"\n{name}==" in f"\n{exported}" for name in DEV_ONLY)
+    assert_multi_stage_export(parse(project.path / "Dockerfile"), "python:3.13", "python:3.13")
+
+
+@level("step-5-larger-project")
+def test_step5_dockerignore_is_an_allow_list(project):
+    patterns = dockerignore_patterns(project)
+    assert patterns[0] == "*"
+    assert {"!src/", "!pyproject.toml", "!poetry.lock", "!gunicorn.conf.py", "!README.md"} <= set(
+        patterns
+    )
+    assert "!tests/" not in patterns and "!.env" not in patterns
+    assert (project.path / "src" / "hello_service" / "main.py").is_file()
+
+
+@level("step-6-compiling-dependencies")
+def test_step6_compiles_psycopg2_for_prod_and_uses_the_wheel_for_dev(project, tmp_path):
+    groups = tomllib.loads((project.path / "pyproject.toml").read_text())["tool"]["poetry"]["group"]
+    assert "psycopg2" in groups["prod"]["dependencies"]
+    assert "psycopg2-binary" in groups["dev"]["dependencies"]
+    exported = exported_requirements(project, tmp_path)
+    assert "\npsycopg2==" in f"\n{exported}" and "psycopg2-binary" not in exported
+    assert "libpq" in (project.path / "src" / "hello_service" / "main.py").read_text()
+
+
+@level("step-6-compiling-dependencies")
+def test_step6_slim_variant_adds_build_tools_with_apt_and_compose_runs_both(project):
+    full = parse(project.path / "Dockerfile")
+    slim = parse(project.path / "slim.Dockerfile")
+    assert_multi_stage_export(full, "python:3.13", "python:3.13")
+    assert_multi_stage_export(slim, "python:3.13", "python:3.13-slim")
+    apt = slim.final.index("RUN", "apt-get install")
+    apt_run = slim.final.instructions[apt].value
+    assert "--no-install-recommends" in apt_run and "rm -rf /var/lib/apt/lists/*" in apt_run
+    assert {"build-essential", "libpq-dev"} <= set(apt_run.split())
+    assert apt < slim.final.index("RUN", "--require-hashes")
+    services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
+    assert services["server"]["ports"] == ["8000:8000"]
+    assert services["server-slim"]["build"]["dockerfile"] == "slim.Dockerfile"
+    assert services["server-slim"]["ports"] == ["8001:8000"]
+
+
+@level("extra-1-need-for-speed")
+def test_extra1_caches_every_pip_install_and_exports_on_slim(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    assert_multi_stage_export(dockerfile, "python:3.13-slim", "python:3.13")
+    installs = dockerfile.pip_installs()
+    assert len(installs) == 3
+    for install in installs:
+        assert "--mount=type=cache,target=/root/.cache/pip" in install.flags
+        assert "--no-cache-dir" not in install.value
+    server_installs = [i for i in dockerfile.final.all("RUN") if "pip install" in i.value]
+    assert all("--compile" in i.value for i in server_installs)
+
+
+@level("extra-2-moving-complexity")
+def test_extra2_is_one_stage_reading_the_committed_requirements(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    (stage,) = dockerfile.stages
+    assert "poetry" not in stage.text().lower()
+    copied = stage.index("COPY", "requirements.txt")
+    assert copied < stage.index("RUN", "--require-hashes") < stage.copy_all_index()
+    assert stage.copy_all_index() < stage.index("RUN", ". --no-deps")
+    assert_container_env(stage)
+    assert (project.path / "requirements.txt").is_file()
+
+
+@pytest.mark.parametrize(
+    "project",
+    [pytest.param(Answers("extra-2-moving-complexity", use_pre_commit=False), id="no-pre-commit")],
+    indirect=True,
+)
+def test_extra2_keeps_the_export_hook_when_pre_commit_was_declined(project):
+    config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert "poetry-export" in hooks
+
+
+@level("final-result")
+def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    (stage,) = dockerfile.stages
+    assert stage.base == "python:3.13"
+    assert_container_env(stage)
+    assert "poetry" not in stage.text().lower()
+    installs = dockerfile.pip_installs()
+    assert len(installs) == 2
+    assert all("--mount=type=cache,target=/root/.cache/pip" in i.flags for i in installs)
+    dependencies = stage.index("RUN", "--require-hashes -r requirements.txt")
+    assert "compileall" in stage.instructions[dependencies].value
+    assert stage.index("COPY", "requirements.txt") < dependencies < stage.copy_all_index()
+    assert "--compile" in stage.instructions[stage.index("RUN", ". --no-deps")].value
+    assert dockerignore_patterns(project)[0] == "*"
+    assert "!requirements.txt" in dockerignore_patterns(project)
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_poetry_and_export_plugin_pins_come_from_one_place(project):
+    pins = []
+    for path in [*project.path.glob("*Dockerfile"), project.path / ".pre-commit-config.yaml"]:
+        text = path.read_text()
+        pins += [w for w in text.replace('"', " ").split() if w.startswith("poetry==")]
+        pins += [w for w in text.replace('"', " ").split() if w.startswith("poetry-plugin-export==")]
+    assert set(pins) <= {POETRY_PIN, EXPORT_PIN}
+    assert POETRY_PIN in pins  # every level pins Poetry somewhere (pre-commit at least)
+
+
+def test_every_level_has_a_trait_test():
+    assert set(LEVELS) == COVERED
