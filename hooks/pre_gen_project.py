@@ -15,9 +15,22 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Import names the baked project already uses, or that its tooling needs.
 TAKEN = {
-    "flask", "werkzeug", "jinja2", "click", "itsdangerous", "markupsafe",
-    "blinker", "gunicorn", "packaging", "psycopg2", "pytest", "ruff",
-    "tests", "src", "main", "gunicorn_conf",
+    "flask",
+    "werkzeug",
+    "jinja2",
+    "click",
+    "itsdangerous",
+    "markupsafe",
+    "blinker",
+    "gunicorn",
+    "packaging",
+    "psycopg2",
+    "pytest",
+    "ruff",
+    "tests",
+    "src",
+    "main",
+    "gunicorn_conf",
 }
 # A Docker image name component that is also a valid Compose project name.
 SLUG = re.compile(r"^[a-z0-9]+(?:(?:_|__|-+)[a-z0-9]+)*$")

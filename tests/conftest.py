@@ -138,3 +138,19 @@ def bake(cookies_session):
 
     return _bake
 
+
+# In CI the Docker tier must really run: a skipped Docker test fails the session.
+_docker_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "docker" in report.keywords and report.when in {"setup", "call"}:
+        _docker_skips.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and _docker_skips and not hasattr(session.config, "workerinput"):
+        print(f"\nERROR: CI requires the Docker tier; {len(_docker_skips)} Docker test(s) skipped:")
+        for nodeid in _docker_skips[:20]:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -79,12 +79,7 @@ class Dockerfile:
         return parsed
 
     def pip_installs(self) -> list[Instruction]:
-        return [
-            i
-            for stage in self.stages
-            for i in stage.all("RUN")
-            if "pip install" in i.value
-        ]
+        return [i for stage in self.stages for i in stage.all("RUN") if "pip install" in i.value]
 
 
 def parse(path: Path) -> Dockerfile:

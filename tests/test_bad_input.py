@@ -52,7 +52,7 @@ def test_answers_with_quotes_and_backslashes_are_data(tmp_path):
     import tomllib
     from pathlib import Path
 
-    description = 'Says "hi" \\ and \'bye\' <b>'
+    description = "Says \"hi\" \\ and 'bye' <b>"
     project = Path(
         cookiecutter(
             str(ROOT),

@@ -107,4 +107,3 @@ def test_dockerfile_uses_the_chosen_python(project):
     for dockerfile in project.path.glob("*Dockerfile"):
         bases = re.findall(r"^FROM (\S+)", dockerfile.read_text(), re.M)
         assert bases and all(b.startswith(f"python:{version}") for b in bases), bases
-

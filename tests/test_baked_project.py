@@ -19,7 +19,9 @@ def project(request, bake, tmp_path):
 def test_baked_project_tests_pass_in_its_own_environment(project):
     env = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
     run([BIN / "poetry", "install", "--with", "dev"], cwd=project, timeout=900, **env)
-    result = run([BIN / "poetry", "run", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, **env)
+    result = run(
+        [BIN / "poetry", "run", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, **env
+    )
     assert re.search(r"\b[3-9] passed\b", result.stdout), result.stdout
 
 
@@ -44,7 +46,13 @@ def test_pre_commit_passes_and_keeps_requirements_unchanged(project):
     }
     run(["git", "init", "-q"], cwd=project, **git)
     run(["git", "add", "-A"], cwd=project, **git)
-    result = run([BIN / "pre-commit", "run", "--all-files", "--show-diff-on-failure"], cwd=project, timeout=900, check=False, **git)
+    result = run(
+        [BIN / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+        cwd=project,
+        timeout=900,
+        check=False,
+        **git,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
     if before is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -26,9 +27,7 @@ def level(name):
     COVERED.add(name)
 
     def decorate(test):
-        return pytest.mark.parametrize("project", [Answers(name)], ids=[name], indirect=True)(
-            test
-        )
+        return pytest.mark.parametrize("project", [Answers(name)], ids=[name], indirect=True)(test)
 
     return decorate
 
@@ -85,7 +84,9 @@ def test_step1_is_one_stage_installing_requirements_without_poetry(project):
     (stage,) = dockerfile.stages
     assert stage.base == "python:3.13"
     assert "poetry" not in dockerfile.path.read_text().lower()
-    assert stage.copy_all_index() < stage.index("RUN", "pip install --no-cache-dir -r requirements.txt")
+    assert stage.copy_all_index() < stage.index(
+        "RUN", "pip install --no-cache-dir -r requirements.txt"
+    )
     assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
     assert "!src/" not in dockerignore_patterns(project)
 
@@ -96,7 +97,9 @@ def test_step2_installs_unpinned_poetry_and_serves_through_poetry_run(project):
     (stage,) = dockerfile.stages
     install_poetry = stage.index("RUN", "pip install")
     assert stage.all("RUN")[0].words[-1] == "poetry"  # no version: the point of step 2
-    assert install_poetry < stage.copy_all_index() < stage.index("RUN", "poetry install --with prod")
+    assert (
+        install_poetry < stage.copy_all_index() < stage.index("RUN", "poetry install --with prod")
+    )
     assert dockerfile.cmd()[:3] == ["poetry", "run", "gunicorn"]
 
 
@@ -225,9 +228,7 @@ def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
 def test_poetry_and_export_plugin_pins_come_from_one_place(project):
     pins = []
     for path in [*project.path.glob("*Dockerfile"), project.path / ".pre-commit-config.yaml"]:
-        text = path.read_text()
-        pins += [w for w in text.replace('"', " ").split() if w.startswith("poetry==")]
-        pins += [w for w in text.replace('"', " ").split() if w.startswith("poetry-plugin-export==")]
+        pins += re.findall(r"poetry(?:-plugin-export)?==[\w.]+", path.read_text())
     assert set(pins) <= {POETRY_PIN, EXPORT_PIN}
     assert POETRY_PIN in pins  # every level pins Poetry somewhere (pre-commit at least)
 

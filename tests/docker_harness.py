@@ -1,0 +1,263 @@
+"""Drive a baked project through `docker compose` the way its user would.
+
+`lifecycle()` bakes nothing itself: it takes a baked project folder, drops
+stray files into it, runs `docker compose up --build`, exercises every
+published service, probes the running containers, stops everything with
+`docker compose down`, and returns what it saw. Everything it started is
+removed in a `finally`, including the images it built.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import json
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+STRAY_MARKER = "pydocker-stray-file"
+CONTAINER_PORT = "8000"
+
+
+@dataclass(frozen=True)
+class Engine:
+    available: bool
+    reason: str = ""
+    tags: frozenset[str] = frozenset()
+    compose: tuple[str, ...] = ()
+
+    def has_python(self, version: str) -> bool:
+        return {f"python:{version}", f"python:{version}-slim"} <= self.tags
+
+
+@cache
+def engine(fallback_compose: str | None = None) -> Engine:
+    """What the local Docker engine offers; never raises."""
+    if shutil.which("docker") is None:
+        return Engine(False, "no docker command on PATH")
+    info = subprocess.run(["docker", "info"], capture_output=True, text=True)
+    if info.returncode != 0:
+        return Engine(False, "the Docker engine does not answer (`docker info` failed)")
+    compose: tuple[str, ...] = ()
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        compose = ("docker", "compose")
+    elif fallback_compose and Path(fallback_compose).exists():
+        compose = (fallback_compose,)
+    else:
+        return Engine(False, "Docker Compose v2 is not installed (`docker compose version` failed)")
+    listed = subprocess.run(
+        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "python"],
+        capture_output=True,
+        text=True,
+    )
+    return Engine(True, tags=frozenset(listed.stdout.split()), compose=compose)
+
+
+@dataclass
+class Load:
+    requests: int
+    errors: int
+    non_2xx: int
+    seconds: float
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    index_status: int
+    index: dict
+    health_status: int
+    health: dict
+    probe: dict
+    load: Load
+
+
+@dataclass
+class Run:
+    services: dict[str, Service] = field(default_factory=dict)
+    logs: str = ""
+    down_seconds: float = 0.0
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    shutdown_logs: str = ""
+    built_images: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+
+
+def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_for(port: int, path: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, _ = get(port, path, timeout=2)
+            if status == 200:
+                return
+            last = status
+        except OSError as error:
+            last = error
+        time.sleep(0.25)
+    raise AssertionError(f"port {port} did not answer {path} with 200 in {seconds} s: {last}")
+
+
+def bounded_load(port: int, requests: int = 2000, concurrency: int = 20, cap: float = 120) -> Load:
+    """`requests` GETs of / from `concurrency` threads on loopback, stopping at `cap` seconds."""
+    deadline = time.monotonic() + cap
+    counts = {"done": 0, "errors": 0, "non_2xx": 0}
+    lock = threading.Lock()
+
+    def one(_):
+        if time.monotonic() > deadline:
+            return
+        try:
+            status, _ = get(port, "/")
+            key = "done" if 200 <= status < 300 else "non_2xx"
+        except OSError:
+            key = "errors"
+        with lock:
+            counts[key] += 1
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(requests)))
+    sent = counts["done"] + counts["errors"] + counts["non_2xx"]
+    return Load(sent, counts["errors"], counts["non_2xx"], time.monotonic() - started)
+
+
+class Compose:
+    def __init__(self, command: tuple[str, ...], project_dir: Path, override: Path):
+        self.name = f"pdt-{uuid.uuid4().hex[:10]}"
+        self.base = [
+            *command,
+            "--project-name", self.name,
+            "--file", str(project_dir / "compose.yaml"),
+            "--file", str(override),
+        ]  # fmt: skip
+        self.project_dir = project_dir
+
+    def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> str:
+        proc = subprocess.run(
+            [*self.base, *args],
+            cwd=self.project_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"docker compose {' '.join(args)} exited {proc.returncode}\n"
+                f"--- stdout\n{proc.stdout[-6000:]}\n--- stderr\n{proc.stderr[-6000:]}"
+            )
+        return proc.stdout
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [*self.base, *args], cwd=self.project_dir, stdout=subprocess.PIPE, text=True
+        )
+
+
+def drop_stray_files(project: Path) -> None:
+    """Files a user might leave around: none of them may reach the image."""
+    (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
+    (project / "notes.txt").write_text(f"{STRAY_MARKER}: personal notes\n")
+
+
+def write_override(project: Path, folder: Path) -> Path:
+    """Publish every service on an ephemeral loopback port, so runs never collide."""
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    lines = ["services:"]
+    for name in services:
+        lines += [f"  {name}:", "    ports: !override", f'      - "127.0.0.1::{CONTAINER_PORT}"']
+    override = folder / "compose.test-ports.yaml"
+    override.write_text("\n".join(lines) + "\n")
+    return override
+
+
+def probe(compose: Compose, service: str) -> dict:
+    """Run probe_image.py in the container, with the interpreter that runs Gunicorn."""
+    interpreter = 'exec "$(tr "\\000" "\\n" </proc/1/cmdline | head -n 1)" -'
+    proc = subprocess.run(
+        [*compose.base, "exec", "-T", service, "sh", "-c", interpreter],
+        input=(HERE / "probe_image.py").read_text(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=compose.project_dir,
+    )
+    assert proc.returncode == 0, f"probe failed in {service}: {proc.stderr[-3000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=print) -> Run:
+    drop_stray_files(project)
+    compose = Compose(command, project, write_override(project, scratch))
+    run = Run()
+    try:
+        started = time.monotonic()
+        progress(f"[docker] {compose.name}: docker compose up --build ({project.name})")
+        compose("up", "--build", "--detach", timeout=1800)
+        progress(f"[docker] {compose.name}: up after {time.monotonic() - started:.0f} s")
+        for name in compose("config", "--services").split():
+            host_port = int(compose("port", name, CONTAINER_PORT).strip().rsplit(":", 1)[1])
+            wait_for(host_port, "/health", seconds=90)
+            index_status, index = get(host_port, "/")
+            health_status, health = get(host_port, "/health")
+            run.services[name] = Service(
+                name=name,
+                port=host_port,
+                index_status=index_status,
+                index=json.loads(index),
+                health_status=health_status,
+                health=json.loads(health),
+                probe=probe(compose, name),
+                load=bounded_load(host_port),
+            )
+        run.logs = compose("logs", "--no-color")
+        run.built_images = compose("images", "--quiet").split()
+        ids = compose("ps", "--quiet").split()
+        waiter = subprocess.Popen(["docker", "wait", *ids], stdout=subprocess.PIPE, text=True)
+        follower = compose.popen("logs", "--follow", "--no-color", "--since", "1s")
+        time.sleep(1)
+        started = time.monotonic()
+        compose("down", timeout=120)
+        run.down_seconds = time.monotonic() - started
+        codes = waiter.communicate(timeout=60)[0].split()
+        run.exit_codes = dict(zip(ids, map(int, codes), strict=True))
+        run.shutdown_logs = follower.communicate(timeout=60)[0]
+        progress(f"[docker] {compose.name}: down in {run.down_seconds:.1f} s")
+    finally:
+        compose("down", "--rmi", "local", "--volumes", "--remove-orphans", timeout=300, check=False)
+        for image in run.built_images:
+            subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
+        leftover = subprocess.run(
+            [
+                "docker",
+                "ps",
+                "--all",
+                "--quiet",
+                "--filter",
+                f"label=com.docker.compose.project={compose.name}",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        run.leftovers = leftover.stdout.split()
+    return run

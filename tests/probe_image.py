@@ -1,0 +1,73 @@
+"""Runs INSIDE a running container, with the interpreter that runs Gunicorn.
+
+Prints one JSON object of facts about the image and the server process.
+Standard library only: it must work in every image the template builds.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+
+STRAY_MARKER = "pydocker-stray-file"
+SKIP = {"/proc", "/sys", "/dev"}
+
+
+def pid1():
+    with open("/proc/1/cmdline", "rb") as handle:
+        cmdline = [part.decode() for part in handle.read().split(b"\0") if part]
+    with open("/proc/1/status") as handle:
+        status = dict(line.split(":", 1) for line in handle if ":" in line)
+    return {"cmdline": cmdline, "uid": int(status["Uid"].split()[1])}
+
+
+def stray_files():
+    found = []
+    for top, dirs, files in os.walk("/"):
+        dirs[:] = [d for d in dirs if os.path.join(top, d) not in SKIP]
+        for name in files:
+            if name not in {".env", "notes.txt"}:
+                continue
+            path = os.path.join(top, name)
+            try:
+                with open(path, errors="replace") as handle:
+                    if STRAY_MARKER in handle.read(4096):
+                        found.append(path)
+            except OSError:
+                pass
+    return found
+
+
+def psycopg2_facts():
+    if importlib.util.find_spec("psycopg2") is None:
+        return None
+    import psycopg2
+    import psycopg2.extensions
+
+    with open("/proc/self/maps") as handle:
+        libpq = sorted({line.split()[-1] for line in handle if "libpq" in line})
+    distributions = {d.metadata["Name"].lower() for d in importlib.metadata.distributions()}
+    return {
+        "file": psycopg2.__file__,
+        "libpq_version": psycopg2.extensions.libpq_version(),
+        "libpq_files": libpq,
+        "distributions": sorted(d for d in distributions if d.startswith("psycopg2")),
+    }
+
+
+def main():
+    distributions = sorted({d.metadata["Name"].lower() for d in importlib.metadata.distributions()})
+    facts = {
+        "pid1": pid1(),
+        "stray_files": stray_files(),
+        "tests_dirs": [p for p in ("/app/tests",) if os.path.isdir(p)],
+        "distributions": distributions,
+        "dev_modules": [m for m in ("pytest", "ruff") if importlib.util.find_spec(m)],
+        "programs": {p: shutil.which(p) for p in ("gcc", "poetry", "uv")},
+        "psycopg2": psycopg2_facts(),
+    }
+    print(json.dumps(facts))
+
+
+main()
