@@ -6,7 +6,8 @@
 # For each version: an image the engine already has is kept as it is; a
 # missing one is pulled. Only when the pull fails (an engine with no registry
 # access) is a local stand-in built from Debian packages:
-#   python:X-slim  debootstrap minbase + python3 + python3-venv, with a venv
+#   python:X-slim  debootstrap minbase + python3, python3-venv and the Python
+#                  headers (as the official slim image has them), with a venv
 #                  at /usr/local (the official image's layout: /usr/local/bin
 #                  python and pip, site-packages holding pip alone)
 #   python:X       the slim stand-in plus build-essential, python3-dev,
@@ -67,7 +68,7 @@ build_slim() {  # version suite workdir
   command -v debootstrap >/dev/null || die "debootstrap is needed to build stand-ins (apt-get install debootstrap)."
   [ -n "${DEBIAN_MIRROR:-}" ] && mirror=("$DEBIAN_MIRROR")
   say "python:$version-slim: debootstrap $suite (about a minute)"
-  debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+  debootstrap --variant=minbase --include=python3,python3-venv,libpython3-dev,ca-certificates \
     "$suite" "$root" "${mirror[@]}" > "$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap $suite failed (log above)."; }
   ca=$(host_ca_bundle)

@@ -141,11 +141,21 @@ def bake(cookies_session):
 
 # In CI the Docker tier must really run: a skipped Docker test fails the session.
 _docker_skips: list[str] = []
+_docker_span: list[float] = []  # start and stop times of every Docker test phase
 
 
 def pytest_runtest_logreport(report):
-    if report.skipped and "docker" in report.keywords and report.when in {"setup", "call"}:
+    if "docker" not in report.keywords:
+        return
+    _docker_span.extend((report.start, report.stop))
+    if report.skipped and report.when in {"setup", "call"}:
         _docker_skips.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _docker_span:
+        seconds = max(_docker_span) - min(_docker_span)
+        terminalreporter.write_line(f"Docker tier: {seconds:.0f} s wall time")
 
 
 def pytest_sessionfinish(session, exitstatus):
