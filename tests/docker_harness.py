@@ -233,14 +233,18 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
         run.logs = compose("logs", "--no-color")
         run.built_images = compose("images", "--quiet").split()
         ids = compose("ps", "--quiet").split()
-        waiter = subprocess.Popen(["docker", "wait", *ids], stdout=subprocess.PIPE, text=True)
+        waiters = {  # one each: `docker wait a b` would wait for b only after a
+            cid: subprocess.Popen(["docker", "wait", cid], stdout=subprocess.PIPE, text=True)
+            for cid in ids
+        }
         follower = compose.popen("logs", "--follow", "--no-color", "--since", "1s")
         time.sleep(1)
         started = time.monotonic()
         compose("down", timeout=120)
         run.down_seconds = time.monotonic() - started
-        codes = waiter.communicate(timeout=60)[0].split()
-        run.exit_codes = dict(zip(ids, map(int, codes), strict=True))
+        for cid, waiter in waiters.items():
+            output = waiter.communicate(timeout=60)[0].strip()
+            run.exit_codes[cid] = int(output) if output.isdigit() else -1
         run.shutdown_logs = follower.communicate(timeout=60)[0]
         progress(f"[docker] {compose.name}: down in {run.down_seconds:.1f} s")
     finally:
