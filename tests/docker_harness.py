@@ -79,6 +79,9 @@ class Service:
     health_status: int
     health: dict
     probe: dict
+    index_after_probe: int
+    health_state: str
+    image_size: int
     load: Load
 
 
@@ -138,6 +141,32 @@ def bounded_load(port: int, requests: int = 2000, concurrency: int = 20, cap: fl
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, range(requests)))
+    sent = counts["done"] + counts["errors"] + counts["non_2xx"]
+    return Load(sent, counts["errors"], counts["non_2xx"], time.monotonic() - started)
+
+
+def timed_load(port: int, seconds: float, concurrency: int = 20) -> Load:
+    """GET / from `concurrency` threads on loopback for `seconds`; for throughput figures."""
+    deadline = time.monotonic() + seconds
+    counts = {"done": 0, "errors": 0, "non_2xx": 0}
+    lock = threading.Lock()
+
+    def worker():
+        while time.monotonic() < deadline:
+            try:
+                status, _ = get(port, "/")
+                key = "done" if 200 <= status < 300 else "non_2xx"
+            except OSError:
+                key = "errors"
+            with lock:
+                counts[key] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     sent = counts["done"] + counts["errors"] + counts["non_2xx"]
     return Load(sent, counts["errors"], counts["non_2xx"], time.monotonic() - started)
 
@@ -206,6 +235,34 @@ def probe(compose: Compose, service: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def container_health(container: str, seconds: float = 90) -> str:
+    """Wait until a container with a health check is healthy; "none" without one."""
+    deadline = time.monotonic() + seconds
+    state = ""
+    while time.monotonic() < deadline:
+        state = subprocess.run(
+            ["docker", "inspect", "--format",
+             "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container],
+            capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        if state in {"healthy", "none", "unhealthy"}:
+            return state
+        time.sleep(0.5)
+    return state
+
+
+def image_size(container: str) -> int:
+    image = subprocess.run(
+        ["docker", "inspect", "--format", "{{.Image}}", container], capture_output=True, text=True
+    ).stdout.strip()
+    size = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Size}}", image],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return int(size)
+
+
 def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=print) -> Run:
     drop_stray_files(project)
     compose = Compose(command, project, write_override(project, scratch))
@@ -218,8 +275,10 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
         for name in compose("config", "--services").split():
             host_port = int(compose("port", name, CONTAINER_PORT).strip().rsplit(":", 1)[1])
             wait_for(host_port, "/health", seconds=90)
+            container = compose("ps", "--quiet", name).strip()
             index_status, index = get(host_port, "/")
             health_status, health = get(host_port, "/health")
+            facts = probe(compose, name)
             run.services[name] = Service(
                 name=name,
                 port=host_port,
@@ -227,7 +286,10 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
                 index=json.loads(index),
                 health_status=health_status,
                 health=json.loads(health),
-                probe=probe(compose, name),
+                probe=facts,
+                index_after_probe=get(host_port, "/")[0],
+                health_state=container_health(container),
+                image_size=image_size(container),
                 load=bounded_load(host_port),
             )
         run.logs = compose("logs", "--no-color")

@@ -56,6 +56,21 @@ def psycopg2_facts():
     }
 
 
+def write_errors():
+    """errno of creating a file in the working directory and in /tmp (0: it worked)."""
+    errors = {}
+    for folder in (os.getcwd(), "/tmp"):
+        path = os.path.join(folder, ".pydocker-write-probe")
+        try:
+            with open(path, "w") as handle:
+                handle.write("x")
+            os.remove(path)
+            errors[folder] = 0
+        except OSError as error:
+            errors[folder] = error.errno
+    return errors
+
+
 def main():
     distributions = sorted({d.metadata["Name"].lower() for d in importlib.metadata.distributions()})
     facts = {
@@ -64,7 +79,10 @@ def main():
         "tests_dirs": [p for p in ("/app/tests",) if os.path.isdir(p)],
         "distributions": distributions,
         "dev_modules": [m for m in ("pytest", "ruff") if importlib.util.find_spec(m)],
-        "programs": {p: shutil.which(p) for p in ("gcc", "poetry", "uv")},
+        "tool_modules": [m for m in ("poetry", "uv") if importlib.util.find_spec(m)],
+        "programs": {p: shutil.which(p) for p in ("gcc", "cc", "poetry", "uv")},
+        "write_errors": write_errors(),
+        "cwd": os.getcwd(),
         "psycopg2": psycopg2_facts(),
     }
     print(json.dumps(facts))

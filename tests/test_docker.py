@@ -10,6 +10,7 @@ engine the tier skips with one reason; in CI (CI=true) a skip is a failure
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 
@@ -22,6 +23,14 @@ pytestmark = pytest.mark.docker
 ENGINE = engine(str(BIN / "docker-compose"))
 REQUIRED_IN_CI = ("3.11", "3.13")
 STEP6 = "step-6-compiling-dependencies"
+HARDENED = "production-hardened"
+# Levels whose images are compared with each other run on the same xdist worker
+COMPARED = {HARDENED: "final-result"}
+
+
+def group(answers):
+    level = COMPARED.get(answers.docker_level, answers.docker_level)
+    return f"docker-{level}-{answers.python_version}"
 
 
 def docker_params(select=lambda answers: True):
@@ -37,7 +46,7 @@ def docker_params(select=lambda answers: True):
             if select(answers):
                 params.append(
                     pytest.param(answers, id=f"{level}-py{python}",
-                                 marks=pytest.mark.xdist_group(f"docker-{level}-{python}"))
+                                 marks=pytest.mark.xdist_group(group(answers)))
                 )  # fmt: skip
     return params
 
@@ -163,3 +172,52 @@ def test_step6_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
         assert all(path.startswith(("/usr/lib", "/lib")) for path in facts["libpq_files"]), facts
         major, minor = service.health["libpq"].split(".")
         assert int(major) * 10000 + int(minor) == facts["libpq_version"]
+
+
+def hardened_params():
+    return docker_params(lambda answers: answers.docker_level == HARDENED)
+
+
+@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+def test_production_hardened_runs_as_non_root_and_becomes_healthy(served):
+    service = served.services["server"]
+    assert service.probe["pid1"]["uid"] != 0
+    assert service.health_state == "healthy"
+
+
+@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+def test_production_hardened_root_filesystem_is_read_only_and_app_keeps_serving(served):
+    service = served.services["server"]
+    errors = service.probe["write_errors"]
+    assert errors[service.probe["cwd"]] == 30, errors  # EROFS: read-only file system
+    assert errors["/tmp"] == 0, errors  # the tmpfs
+    assert service.index_after_probe == 200
+
+
+@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+def test_production_hardened_runtime_has_no_compiler_poetry_or_uv(served):
+    probe = served.services["server"].probe
+    assert probe["programs"] == {"gcc": None, "cc": None, "poetry": None, "uv": None}
+    assert probe["tool_modules"] == []
+    assert probe["dev_modules"] == [] and probe["tests_dirs"] == []
+
+
+@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+def test_production_hardened_image_is_at_most_035_of_final_result(
+    served, request, bake, tmp_path_factory
+):
+    answers = request.node.callspec.params["served"]
+    final = _served(
+        dataclasses.replace(answers, docker_level="final-result"), bake, tmp_path_factory
+    )
+    hardened_size = served.services["server"].image_size
+    final_size = final.services["server"].image_size
+    ratio = hardened_size / final_size
+    assert ratio <= 0.35, f"{hardened_size / 1e6:.0f} MB / {final_size / 1e6:.0f} MB = {ratio:.2f}"
+
+
+@pytest.mark.parametrize("served", ALL, indirect=True)
+def test_levels_without_a_health_check_have_no_health_state(served, request):
+    answers = request.node.callspec.params["served"]
+    expected = "healthy" if answers.docker_level == HARDENED else "none"
+    assert {s.health_state for s in served.services.values()} == {expected}

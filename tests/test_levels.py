@@ -224,6 +224,63 @@ def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
     assert "!requirements.txt" in dockerignore_patterns(project)
 
 
+@level("production-hardened")
+def test_production_hardened_builds_with_uv_on_full_and_runs_on_slim(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    builder, runtime = dockerfile.stages
+    assert (builder.base, runtime.base) == ("python:3.13", "python:3.13-slim")
+    tools = builder.runs()[0]
+    assert POETRY_PIN in tools and EXPORT_PIN in tools and f"uv=={TOOLS['uv']}" in tools
+    export = builder.index("RUN", "poetry export --with prod")
+    install = builder.index("RUN", "uv pip install")
+    assert builder.index("COPY", "poetry.lock") < export < install
+    uv = builder.instructions[install]
+    assert "--require-hashes" in uv.value and "/opt/venv" in uv.value
+    assert "--mount=type=cache,target=/root/.cache/uv" in uv.flags
+    assert builder.env()["UV_COMPILE_BYTECODE"] == "1"
+    # The runtime stage installs nothing: it only receives the venv and the code
+    assert not [r for r in runtime.runs() if "install" in r]
+    assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()
+    venv = runtime.index("COPY", "--from=builder /opt/venv")
+    code = runtime.index("COPY", "src/")
+    smoke = runtime.index("RUN", "import hello_service.main")
+    assert venv < code < smoke
+    assert all(i.keyword in {"RUN", "USER", "EXPOSE", "HEALTHCHECK", "ARG", "LABEL", "CMD"}
+               for i in runtime.instructions[smoke:])  # fmt: skip
+    assert_container_env(runtime)
+
+
+@level("production-hardened")
+def test_production_hardened_runs_as_fixed_non_root_user_with_health_check_and_labels(project):
+    dockerfile = parse(project.path / "Dockerfile")
+    runtime = dockerfile.final
+    user = runtime.all("USER")[-1].value
+    uid, _, gid = user.partition(":")
+    assert uid.isdigit() and int(uid) > 0 and gid.isdigit() and int(gid) > 0
+    assert runtime.index("USER", user) < runtime.index("CMD", "gunicorn")
+    (healthcheck,) = runtime.all("HEALTHCHECK")
+    assert "urllib.request" in healthcheck.value and "curl" not in healthcheck.value
+    assert runtime.all("EXPOSE")[0].value == "8000"
+    labels = " ".join(i.value for i in runtime.all("LABEL"))
+    for key in ("title", "description", "version", "revision", "authors"):
+        assert f"org.opencontainers.image.{key}=" in labels
+    assert {"VERSION=0.1.0", "REVISION=unknown"} <= {i.value for i in runtime.all("ARG")}
+    assert "hadolint ignore" not in dockerfile.path.read_text()
+    assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
+
+
+@level("production-hardened")
+def test_production_hardened_compose_locks_the_container_down(project):
+    server = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]["server"]
+    assert server["read_only"] is True
+    assert server["tmpfs"] == ["/tmp"]
+    assert server["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in server["security_opt"]
+    assert server["restart"] == "unless-stopped"
+    assert server["healthcheck"]["test"][:2] == ["CMD", "python"]
+    assert set(server["build"]["args"]) == {"VERSION", "REVISION"}
+
+
 @pytest.mark.parametrize("project", level_params(), indirect=True)
 def test_poetry_and_export_plugin_pins_come_from_one_place(project):
     pins = []

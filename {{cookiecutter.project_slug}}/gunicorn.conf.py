@@ -21,6 +21,7 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
-# Worker heartbeats go to shared memory, not to the container's disk
-# (which may be slow, or read-only).
+# Worker heartbeats and Gunicorn's control socket live in shared memory, not
+# on the container's disk (which may be slow, or read-only).
 worker_tmp_dir = "/dev/shm"
+control_socket = "/dev/shm/gunicorn.ctl"
