@@ -16,7 +16,6 @@ pointed at pip's configured index), which works wherever pip works.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,29 +25,14 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from tooling import tool_env  # noqa: E402
+
 LOCKS = ROOT / "templates" / "locks"
 
 
-def index_simple_url():
-    """pip's configured index (PIP_INDEX_URL, pip.conf), else pip's default."""
-    url = os.environ.get("PIP_INDEX_URL")
-    if not url:
-        found = subprocess.run(
-            [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
-            capture_output=True,
-            text=True,
-        )
-        url = found.stdout.strip() if found.returncode == 0 else ""
-    if not url:
-        from pip._internal.models.index import PyPI
-
-        url = PyPI.simple_url
-    return url.rstrip("/") + "/"
-
-
 def poetry(*args, cwd):
-    env = dict(os.environ)
-    env.setdefault("POETRY_PYPI_MIRROR_URL", index_simple_url())
+    env = tool_env()
     print(f"  $ poetry {' '.join(args)}", flush=True)
     subprocess.run([sys.executable, "-m", "poetry", *args], cwd=cwd, env=env, check=True)
 

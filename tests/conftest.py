@@ -11,12 +11,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
+from tooling import tool_env
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON = json.loads((ROOT / "cookiecutter.json").read_text())
@@ -25,7 +25,6 @@ PYTHONS: list[str] = list(COOKIECUTTER_JSON["python_version"])
 LEVEL_FACTS: dict[str, dict] = COOKIECUTTER_JSON["_levels"]
 TOOLS: dict[str, str] = COOKIECUTTER_JSON["_tools"]
 DEFAULT_PYTHON = PYTHONS[0]
-BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -59,33 +58,6 @@ def full_matrix() -> list[Answers]:
 def level_params(levels=None):
     """One pytest param per level (default Python, pre-commit on), id = level."""
     return [pytest.param(Answers(level), id=level) for level in (levels or LEVELS)]
-
-
-def index_simple_url() -> str:
-    """pip's configured index (PIP_INDEX_URL, pip.conf), else pip's default."""
-    url = os.environ.get("PIP_INDEX_URL", "")
-    if not url:
-        found = subprocess.run(
-            [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
-            capture_output=True,
-            text=True,
-        )
-        url = found.stdout.strip() if found.returncode == 0 else ""
-    if not url:
-        from pip._internal.models.index import PyPI
-
-        url = PyPI.simple_url
-    return url.rstrip("/") + "/"
-
-
-def tool_env(**extra: str) -> dict[str, str]:
-    """Environment for Poetry, pre-commit and friends run on a baked project."""
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("POETRY_PYPI_MIRROR_URL", index_simple_url())
-    env.pop("VIRTUAL_ENV", None)
-    env.update(extra)
-    return env
 
 
 def run(args, cwd, timeout=600, check=True, **extra_env) -> subprocess.CompletedProcess:
