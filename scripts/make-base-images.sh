@@ -9,7 +9,8 @@
 #   python:X-slim  debootstrap minbase + python3, python3-venv and the Python
 #                  headers (as the official slim image has them), with a venv
 #                  at /usr/local (the official image's layout: /usr/local/bin
-#                  python and pip, site-packages holding pip alone)
+#                  python and pip, site-packages holding pip alone), and no
+#                  .pyc files (the official images delete them)
 #   python:X       the slim stand-in plus build-essential, python3-dev,
 #                  libpq-dev, git and curl (what the official full image has
 #                  for compiling)
@@ -82,10 +83,13 @@ build_slim() {  # version suite workdir
     PIP_DISABLE_PIP_VERSION_CHECK=1 /usr/local/bin/pip install -q --no-cache-dir --upgrade pip
   chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin PIP_INDEX_URL="$idx" PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1 /usr/local/bin/pip install -q --no-cache-dir --no-deps poetry-plugin-pypi-mirror
+  # The official images ship Python without bytecode (they delete every .pyc);
+  # do the same, so that build steps that compile bytecode cost what they cost there
+  find "$root"/usr/lib/python3* "$root"/usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/root/.cache
   : > "$root/etc/resolv.conf"
   local real
-  real=$(chroot "$root" /usr/local/bin/python -c 'import platform; print(platform.python_version())')
+  real=$(chroot "$root" /usr/local/bin/python -B -c 'import platform; print(platform.python_version())')
   say "python:$version-slim: importing (Python $real)"
   tar -C "$root" -c . | docker import \
     -c 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -109,7 +113,8 @@ FROM python:$version-slim
 RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       build-essential python3-dev libpq-dev git curl \\
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \\
+ && find /usr/lib/python3* /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
 EOF
   DOCKER_BUILDKIT=0 docker build -q -t "python:$version" "$work/full" > "$work/full.log" 2>&1 \
     || { tail -n 20 "$work/full.log" >&2; die "building the python:$version stand-in failed (log above)."; }

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from functools import cache
+from importlib.resources import files
 
+import jsonschema
 import pytest
 import yaml
-from conftest import BIN, full_matrix, run
+from conftest import full_matrix, run
+from ruamel.yaml import YAML
+from tooling import BIN
 
 MATRIX = [pytest.param(answers, id=answers.id) for answers in full_matrix()]
 JINJA = re.compile(r"{{|}}|{%|%}|{#|#}")
+
+
+YAML12 = YAML(typ="safe")  # YAML 1.2, as check-jsonschema reads it: `on:` stays a string
+
+
+@cache
+def schema_validator(name: str):
+    """A validator for one of the schemas check-jsonschema ships (vendor.<name>)."""
+    schema = json.loads(
+        files("check_jsonschema.builtin_schemas.vendor").joinpath(f"{name}.json").read_text()
+    )
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def assert_valid(schema: str, path) -> None:
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in schema_validator(schema).iter_errors(YAML12.load(path.read_text()))
+    ]
+    assert not errors, f"{path.name} does not validate against {schema}: {errors}"
 
 
 @pytest.fixture(params=MATRIX)
@@ -49,10 +75,31 @@ def test_dockerfiles_pass_hadolint(project):
 
 
 def test_compose_file_validates_against_compose_spec(project):
-    run(
-        [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-        cwd=project.path,
-    )
+    assert_valid("compose-spec", project.path / "compose.yaml")
+
+
+def test_ci_workflow_and_dependabot_validate_against_their_schemas(project):
+    assert_valid("github-workflows", project.path / ".github" / "workflows" / "ci.yml")
+    assert_valid("dependabot", project.path / ".github" / "dependabot.yml")
+    workflow = yaml.safe_load((project.path / ".github" / "workflows" / "ci.yml").read_text())
+    steps = " ".join(str(step) for job in workflow["jobs"].values() for step in job["steps"])
+    assert "poetry run pytest" in steps and "hadolint" in steps and "build-push-action" in steps
+    assert ("pre-commit run" in steps) == (project.path / ".pre-commit-config.yaml").exists()
+    ecosystems = {
+        update["package-ecosystem"]
+        for update in yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())[
+            "updates"
+        ]
+    }
+    assert ecosystems == {"docker", "pip", "github-actions"}
+
+
+def test_answers_are_recorded_for_cruft_link(project):
+    recorded = json.loads((project.path / ".cookiecutter.json").read_text())
+    assert recorded["docker_level"] == project.answers.docker_level
+    assert recorded["python_version"] == project.answers.python_version
+    assert recorded["use_pre_commit"] == project.answers.use_pre_commit
+    assert not [key for key in recorded if key.startswith("_")]
 
 
 def test_poetry_lock_is_in_step_with_pyproject(project):

@@ -6,7 +6,8 @@ import re
 import tomllib
 
 import pytest
-from conftest import BIN, LEVELS, ROOT, TOOLS, Answers, level_params, run
+from conftest import LEVELS, ROOT, TOOLS, Answers, level_params, run
+from tooling import BIN
 
 
 @pytest.fixture

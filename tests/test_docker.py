@@ -15,8 +15,9 @@ import re
 import subprocess
 
 import pytest
-from conftest import BIN, IN_CI, LEVEL_FACTS, LEVELS, PYTHONS, Answers
+from conftest import IN_CI, LEVEL_FACTS, LEVELS, PYTHONS, Answers
 from docker_harness import engine, lifecycle
+from tooling import BIN
 
 pytestmark = pytest.mark.docker
 

@@ -7,8 +7,9 @@ import tomllib
 
 import pytest
 import yaml
-from conftest import BIN, LEVELS, TOOLS, Answers, level_params, run
+from conftest import LEVELS, TOOLS, Answers, level_params, run
 from dockerfiles import parse
+from tooling import BIN
 
 COVERED: set[str] = set()
 POETRY_PIN = f"poetry=={TOOLS['poetry']}"
@@ -232,12 +233,12 @@ def test_production_hardened_builds_with_uv_on_full_and_runs_on_slim(project):
     tools = builder.runs()[0]
     assert POETRY_PIN in tools and EXPORT_PIN in tools and f"uv=={TOOLS['uv']}" in tools
     export = builder.index("RUN", "poetry export --with prod")
-    install = builder.index("RUN", "uv pip install")
-    assert builder.index("COPY", "poetry.lock") < export < install
-    uv = builder.instructions[install]
-    assert "--require-hashes" in uv.value and "/opt/venv" in uv.value
-    assert "--mount=type=cache,target=/root/.cache/uv" in uv.flags
-    assert builder.env()["UV_COMPILE_BYTECODE"] == "1"
+    install = builder.index("RUN", "-r requirements.txt")
+    assert builder.index("COPY", "poetry.lock") < export <= install
+    uv = builder.instructions[install].value
+    assert uv.index("poetry export") < uv.index("uv pip install --python /opt/venv/bin/python")
+    assert "--require-hashes" in uv and "--compile-bytecode" in uv
+    assert "--mount=type=cache,target=/root/.cache/uv" in builder.instructions[install].flags
     # The runtime stage installs nothing: it only receives the venv and the code
     assert not [r for r in runtime.runs() if "install" in r]
     assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()

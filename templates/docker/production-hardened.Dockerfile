@@ -1,16 +1,37 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, poetry_export_stage, python_env, quoted with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env, quoted with context -%}
 # Production-hardened: build on the full image, run on slim as a non-root user.
 # Builder: export hashed requirements from poetry.lock, install them with uv
 # into a virtualenv. Reruns only when poetry.lock or pyproject.toml change.
-{{ poetry_export_stage("python:" ~ cookiecutter.python_version, cache=true, name="builder", tools="uv==" ~ cookiecutter._tools.uv) }}
 
-# uv: never download a Python, copy out of its cache mount, write bytecode now
+FROM python:{{ cookiecutter.python_version }} AS builder
+
+# uv never downloads a Python (it uses the image's) and copies files out of
+# its cache mount instead of linking them
 ENV UV_PYTHON_DOWNLOADS=never \
-    UV_LINK_MODE=copy \
-    UV_COMPILE_BYTECODE=1
+    UV_LINK_MODE=copy
+
+# Build tools, pinned, and only in this stage: uv, which installs Poetry and
+# its export plugin into a virtualenv of their own (much faster than pip)
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=cache,target=/root/.cache/uv \
+    pip install uv=={{ cookiecutter._tools.uv }} \
+    && uv venv --python /usr/local/bin/python /opt/poetry \
+    && uv pip install --python /opt/poetry/bin/python \
+       poetry=={{ cookiecutter._tools.poetry }} poetry-plugin-export=={{ cookiecutter._tools.poetry_plugin_export }}
+
+WORKDIR /app
+
+# Only the dependency files: the next step reruns only when they change
+COPY poetry.lock pyproject.toml ./
+
+# Export the main and prod groups from poetry.lock with a hash for every file
+# (the dev group stays out), then install exactly that into /opt/venv, with
+# bytecode compiled now
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv venv --python /usr/local/bin/python /opt/venv \
-    && uv pip install --python /opt/venv/bin/python --require-hashes -r requirements.txt
+    /opt/poetry/bin/poetry export --with prod --output requirements.txt \
+    && uv venv --python /usr/local/bin/python /opt/venv \
+    && uv pip install --python /opt/venv/bin/python --require-hashes --compile-bytecode \
+       -r requirements.txt
 
 # Runtime: slim base, no compiler, no Poetry, no uv, no tests
 FROM python:{{ cookiecutter.python_version }}-slim AS runtime
@@ -20,27 +41,29 @@ FROM python:{{ cookiecutter.python_version }}-slim AS runtime
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONPATH=/app/src
 
-# A fixed, unprivileged user, so files and volumes get predictable ownership;
-# and bytecode for the standard library, which the official images ship without
+# A fixed, unprivileged user, so files and volumes get predictable ownership
 RUN groupadd --system --gid 10001 app \
     && useradd --system --no-log-init --uid 10001 --gid app \
-       --home-dir /nonexistent --shell /usr/sbin/nologin app \
-    && python -c "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_path('stdlib'), quiet=1)"
+       --home-dir /nonexistent --shell /usr/sbin/nologin app
 
 WORKDIR /app
 
 # Dependencies: one layer, rebuilt only when the builder stage changes
 COPY --from=builder /opt/venv /opt/venv
 
-# The code last, so a source change reruns only these cheap steps. It stays
+# The official images ship the standard library without bytecode, and nothing
+# may write any at run time: import what Gunicorn and Flask use once, now, with
+# bytecode writing on, so workers start from compiled modules
+RUN PYTHONDONTWRITEBYTECODE='' python -c "import flask, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.workers.gthread"
+
+# The code last, so a source change reruns only the steps below. It stays
 # owned by root: the server can read it, not change it.
 COPY gunicorn.conf.py ./
 COPY src/ ./src/
 
-# Compile the bytecode now, and import the app once: a broken image fails the
-# build instead of the container's first start
-RUN python -m compileall -q src \
-    && python -c "import {{ cookiecutter.package_name }}.main"
+# Import the app once, writing its bytecode: a broken image fails the build
+# instead of the container's first start
+RUN PYTHONDONTWRITEBYTECODE='' python -c "import {{ cookiecutter.package_name }}.main"
 
 USER 10001:10001
 EXPOSE 8000

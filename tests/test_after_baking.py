@@ -1,0 +1,190 @@
+"""Life after baking: cruft create, link and update, and moves between levels.
+
+Every test works on a git copy of the template as it is in this working tree,
+so cruft sees a real repository with commits, the way users' tools do.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import LEVEL_FACTS, LEVELS, ROOT, run
+from tooling import BIN
+
+CRUFT = BIN / "cruft"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+SERIES = sorted(LEVELS, key=lambda level: LEVEL_FACTS[level]["number"])
+
+
+def git(*args, cwd) -> str:
+    return run(["git", *args], cwd=cwd, **GIT_ENV).stdout
+
+
+def template_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return [name for name in listed if (ROOT / name).is_file()]
+
+
+def make_template_repo(folder: Path) -> Path:
+    """A git repository holding the template's files, one commit."""
+    repo = folder / "pydocker-template"
+    for name in template_files():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "template", cwd=repo)
+    return repo
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory) -> Path:
+    return make_template_repo(tmp_path_factory.mktemp("template"))
+
+
+def cruft_create(template: Path, folder: Path, **answers) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    run(
+        [CRUFT, "create", template, "--no-input", "--output-dir", folder,
+         "--extra-context", json.dumps(answers)],
+        cwd=folder,
+    )  # fmt: skip
+    return folder / "hello-service"
+
+
+def commit_all(project: Path, message: str = "work") -> None:
+    if not (project / ".git").exists():
+        git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=project)
+
+
+def files_of(project: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def leftovers(project: Path) -> list[str]:
+    return [name for name in files_of(project) if name.endswith((".rej", ".orig"))]
+
+
+def test_cruft_create_records_the_template_and_answers(template_repo, tmp_path):
+    project = cruft_create(template_repo, tmp_path, docker_level="step-5-larger-project")
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["template"] == str(template_repo)
+    assert state["commit"] == git("rev-parse", "HEAD", cwd=template_repo).strip()
+    assert state["context"]["cookiecutter"]["docker_level"] == "step-5-larger-project"
+    assert (project / "src" / "hello_service" / "main.py").is_file()
+
+
+def test_plain_cookiecutter_bake_records_answers_and_can_be_linked(template_repo, tmp_path):
+    from cookiecutter.main import cookiecutter
+
+    answers = {"docker_level": "step-3-basic-improvements", "project_name": "Linked App"}
+    project = Path(
+        cookiecutter(
+            str(template_repo), no_input=True, output_dir=str(tmp_path), extra_context=answers
+        )
+    )
+    recorded = json.loads((project / ".cookiecutter.json").read_text())
+    assert recorded["docker_level"] == "step-3-basic-improvements"
+    assert recorded["project_slug"] == "linked-app"
+    assert not [key for key in recorded if key.startswith("_")]
+    commit_all(project, "baked with cookiecutter")
+
+    run(
+        [CRUFT, "link", template_repo, "--no-input", "--project-dir", project,
+         "--extra-context", json.dumps(recorded)],
+        cwd=project,
+    )  # fmt: skip
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["context"]["cookiecutter"]["docker_level"] == "step-3-basic-improvements"
+    commit_all(project, "linked")
+    # Linked to the same commit it was baked from: nothing differs
+    result = run([CRUFT, "diff", "--exit-code", "--project-dir", project], cwd=project, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
+    template = make_template_repo(tmp_path / "template")
+    project = cruft_create(template, tmp_path / "out", docker_level="final-result")
+    (project / "NOTES.md").write_text("my notes\n")
+    own = project / "src" / "hello_service" / "billing.py"
+    own.write_text('"""My own module."""\n')
+    commit_all(project, "my work")
+
+    # The template moves on: a new Gunicorn default and a newer pinned Poetry
+    conf = template / "{{cookiecutter.project_slug}}" / "gunicorn.conf.py"
+    conf.write_text(
+        conf.read_text().replace('"GUNICORN_TIMEOUT", "30"', '"GUNICORN_TIMEOUT", "45"')
+    )
+    settings = json.loads((template / "cookiecutter.json").read_text())
+    old_poetry = settings["_tools"]["poetry"]
+    settings["_tools"]["poetry"] = "9.9.9"
+    (template / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
+    git("commit", "-q", "-am", "template: new defaults", cwd=template)
+
+    run([CRUFT, "update", "--skip-apply-ask", "--project-dir", project], cwd=project)
+
+    assert '"GUNICORN_TIMEOUT", "45"' in (project / "gunicorn.conf.py").read_text()
+    config = (project / ".pre-commit-config.yaml").read_text()
+    assert "poetry==9.9.9" in config and f"poetry=={old_poetry}" not in config
+    assert (project / "NOTES.md").read_text() == "my notes\n"
+    assert own.read_text() == '"""My own module."""\n'
+    assert leftovers(project) == []
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
+
+
+ADJACENT = list(zip(SERIES, SERIES[1:], strict=False))
+LONG_JUMPS = [
+    ("step-1-kiss-requirements", "production-hardened"),
+    ("production-hardened", "step-1-kiss-requirements"),
+    ("step-2-kiss-poetry", "step-6-compiling-dependencies"),
+    ("step-6-compiling-dependencies", "extra-2-moving-complexity"),
+    ("final-result", "step-4-nontrivial-improvements"),
+]
+MOVES = [pytest.param(a, b, id=f"{a}-to-{b}") for a, b in ADJACENT + LONG_JUMPS]
+
+
+@pytest.mark.parametrize("source, target", MOVES)
+def test_moving_between_levels_matches_baking_the_target(template_repo, tmp_path, source, target):
+    project = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
+    (project / "NOTES.md").write_text("my notes survive level moves\n")
+    commit_all(project, f"baked at {source}")
+
+    run(
+        [CRUFT, "update", "--skip-apply-ask", "--project-dir", project,
+         "--variables-to-update", json.dumps({"docker_level": target})],
+        cwd=project,
+    )  # fmt: skip
+
+    direct = cruft_create(template_repo, tmp_path / "direct", docker_level=target)
+    moved_files, direct_files = files_of(project), files_of(direct)
+    assert leftovers(project) == []
+    assert moved_files.pop("NOTES.md") == b"my notes survive level moves\n"
+    moved_state = json.loads(moved_files.pop(".cruft.json"))
+    direct_state = json.loads(direct_files.pop(".cruft.json"))
+    assert moved_state["context"] == direct_state["context"]
+    assert sorted(moved_files) == sorted(direct_files)
+    different = [name for name in direct_files if moved_files[name] != direct_files[name]]
+    assert different == []
