@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from docker_harness import CONTAINER_PORT, engine, get, image_size, timed_load  # noqa: E402
+from docker_harness import CONTAINER_PORT, engine, get, image_size, load  # noqa: E402
 from tooling import tool_env  # noqa: E402
 
 COOKIECUTTER = json.loads((ROOT / "cookiecutter.json").read_text())
@@ -315,13 +315,13 @@ def measure_once(
             port = int(project.compose("port", service, CONTAINER_PORT).strip().rsplit(":", 1)[1])
             container = project.compose("ps", "--quiet", service).strip()
             ready = first_200(port, started)
-            load = timed_load(port, settings["load_seconds"], settings["concurrency"])
+            sent = load(port, settings["concurrency"], settings["load_seconds"])
             run["services"][service] = {
                 "image_mb": image_size(container) / 1e6,
                 "first_200_s": ready,
-                "rps": load.requests / load.seconds,
-                "requests": load.requests,
-                "errors": load.errors + load.non_2xx,
+                "rps": sent.requests / sent.seconds,
+                "requests": sent.requests,
+                "errors": sent.errors + sent.non_2xx,
             }
         started = time.monotonic()
         project.compose("down", timeout=120)

@@ -9,7 +9,6 @@ removed in a `finally`, including the images it built.
 
 from __future__ import annotations
 
-import concurrent.futures
 import http.client
 import json
 import shutil
@@ -121,45 +120,28 @@ def wait_for(port: int, path: str, seconds: float) -> None:
     raise AssertionError(f"port {port} did not answer {path} with 200 in {seconds} s: {last}")
 
 
-def bounded_load(port: int, requests: int = 2000, concurrency: int = 20, cap: float = 120) -> Load:
-    """`requests` GETs of / from `concurrency` threads on loopback, stopping at `cap` seconds."""
-    deadline = time.monotonic() + cap
-    counts = {"done": 0, "errors": 0, "non_2xx": 0}
-    lock = threading.Lock()
-
-    def one(_):
-        if time.monotonic() > deadline:
-            return
-        try:
-            status, _ = get(port, "/")
-            key = "done" if 200 <= status < 300 else "non_2xx"
-        except OSError:
-            key = "errors"
-        with lock:
-            counts[key] += 1
-
-    started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(requests)))
-    sent = counts["done"] + counts["errors"] + counts["non_2xx"]
-    return Load(sent, counts["errors"], counts["non_2xx"], time.monotonic() - started)
-
-
-def timed_load(port: int, seconds: float, concurrency: int = 20) -> Load:
-    """GET / from `concurrency` threads on loopback for `seconds`; for throughput figures."""
+def load(
+    port: int, concurrency: int = 20, seconds: float = 120, requests: int | None = None
+) -> Load:
+    """GET / from `concurrency` threads on loopback, until `requests` have been sent
+    (when given) or `seconds` have passed, whichever comes first."""
     deadline = time.monotonic() + seconds
-    counts = {"done": 0, "errors": 0, "non_2xx": 0}
+    counts = {"sent": 0, "errors": 0, "non_2xx": 0}
     lock = threading.Lock()
 
     def worker():
         while time.monotonic() < deadline:
-            try:
-                status, _ = get(port, "/")
-                key = "done" if 200 <= status < 300 else "non_2xx"
-            except OSError:
-                key = "errors"
             with lock:
-                counts[key] += 1
+                if requests is not None and counts["sent"] >= requests:
+                    return
+                counts["sent"] += 1
+            try:
+                failure = None if 200 <= get(port, "/")[0] < 300 else "non_2xx"
+            except OSError:
+                failure = "errors"
+            if failure:
+                with lock:
+                    counts[failure] += 1
 
     started = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -167,8 +149,7 @@ def timed_load(port: int, seconds: float, concurrency: int = 20) -> Load:
         thread.start()
     for thread in threads:
         thread.join()
-    sent = counts["done"] + counts["errors"] + counts["non_2xx"]
-    return Load(sent, counts["errors"], counts["non_2xx"], time.monotonic() - started)
+    return Load(counts["sent"], counts["errors"], counts["non_2xx"], time.monotonic() - started)
 
 
 class Compose:
@@ -290,7 +271,7 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
                 index_after_probe=get(host_port, "/")[0],
                 health_state=container_health(container),
                 image_size=image_size(container),
-                load=bounded_load(host_port),
+                load=load(host_port, concurrency=20, seconds=120, requests=2000),
             )
         run.logs = compose("logs", "--no-color")
         run.built_images = compose("images", "--quiet").split()
