@@ -115,10 +115,6 @@ class Subject:
     kind: str  # "level" or "reference"
     level: str  # the level that is baked (references bake final-result)
 
-    @property
-    def facts(self) -> dict:
-        return COOKIECUTTER["_levels"][self.level]
-
 
 def subjects(levels: list[str], references: bool) -> list[Subject]:
     chosen = [Subject(level, "level", level) for level in levels]
@@ -311,14 +307,17 @@ def measure_once(
 
         started = time.monotonic()
         project.compose("up", "--detach", "--no-build")
-        for service in project.services:
-            port = int(project.compose("port", service, CONTAINER_PORT).strip().rsplit(":", 1)[1])
+        ports = {
+            service: int(project.compose("port", service, CONTAINER_PORT).strip().rsplit(":", 1)[1])
+            for service in project.services
+        }
+        ready = {service: first_200(port, started) for service, port in ports.items()}
+        for service, port in ports.items():  # one at a time, after every service is up
             container = project.compose("ps", "--quiet", service).strip()
-            ready = first_200(port, started)
             sent = load(port, settings["concurrency"], settings["load_seconds"])
             run["services"][service] = {
                 "image_mb": image_size(container) / 1e6,
-                "first_200_s": ready,
+                "first_200_s": ready[service],
                 "rps": sent.requests / sent.seconds,
                 "requests": sent.requests,
                 "errors": sent.errors + sent.non_2xx,
@@ -359,17 +358,13 @@ def summarise(runs: list[dict]) -> tuple[dict, dict]:
 def judge(result: dict) -> dict[str, list[dict]]:
     """Each claim in CLAIMS against the medians: what was compared, and whether it held."""
     by_name = {s["name"]: s for s in result["subjects"]}
-    names = [s["name"] for s in result["subjects"] if s["kind"] == "level"]
     verdicts: dict[str, list[dict]] = {}
     for name, claims in CLAIMS.items():
         if name not in by_name:
             continue
         for metric, against, text in claims:
-            if against == "previous":
-                index = names.index(name)
-                if index == 0:
-                    continue
-                other, limit = names[index - 1], 1.0
+            if against == "previous":  # the level before it in the series
+                other, limit = LEVELS[LEVELS.index(name) - 1], 1.0
             else:
                 other, limit = against
             if other not in by_name or metric not in by_name[other]["median"]:

@@ -16,7 +16,9 @@ ENGINE = engine(str(BIN / "docker-compose"))
 
 @pytest.mark.docker
 @pytest.mark.xdist_group("benchmark")
-@pytest.mark.skipif(not ENGINE.available, reason=ENGINE.reason or "no Docker engine")
+@pytest.mark.skipif(
+    not ENGINE.has_python("3.13"), reason=ENGINE.reason or "no python:3.13 and python:3.13-slim"
+)
 def test_benchmark_smoke_run_publishes_json_markdown_and_chart(tmp_path):
     proc = subprocess.run(
         [sys.executable, ROOT / "benchmark" / "benchmark.py", "--smoke", "--output", tmp_path],
