@@ -17,7 +17,8 @@
 # Stand-ins carry the label org.pydocker-template.stand-in=<debian suite>.
 #
 # Only versions some Debian suite ships can be made this way:
-#   3.11 (bookworm), 3.13 (trixie). Others are reported and skipped.
+#   3.11 (bookworm), 3.13 (trixie). Others are reported, and the script exits 1
+#   after doing what it can.
 #
 # Environment:
 #   DEBIAN_MIRROR       mirror for debootstrap (default: debootstrap's own)
@@ -120,7 +121,7 @@ EOF
     || { tail -n 20 "$work/full.log" >&2; die "building the python:$version stand-in failed (log above)."; }
 }
 
-status=0
+status=0  # 1 when a version could be neither found, pulled nor built
 for version in "${versions[@]}"; do
   suite=$(suite_for "$version")
   need=()
@@ -136,6 +137,7 @@ for version in "${versions[@]}"; do
   [ ${#need[@]} -gt 0 ] || continue
   if [ -z "$suite" ]; then
     say "python:$version: cannot be pulled, and no Debian suite ships Python $version; skipped"
+    status=1
     continue
   fi
   work=${STAND_IN_WORKDIR:-$(mktemp -d)}

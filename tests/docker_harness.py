@@ -294,17 +294,10 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
         compose("down", "--rmi", "local", "--volumes", "--remove-orphans", timeout=300, check=False)
         for image in run.built_images:
             subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
-        leftover = subprocess.run(
-            [
-                "docker",
-                "ps",
-                "--all",
-                "--quiet",
-                "--filter",
-                f"label=com.docker.compose.project={compose.name}",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        run.leftovers = leftover.stdout.split()
+        label = f"label=com.docker.compose.project={compose.name}"
+        for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
+            listed = subprocess.run(
+                ["docker", *kind, "--quiet", "--filter", label], capture_output=True, text=True
+            )
+            run.leftovers += [f"{kind[0]} {item}" for item in listed.stdout.split()]
     return run

@@ -285,7 +285,11 @@ def test_production_hardened_compose_locks_the_container_down(project):
 @pytest.mark.parametrize("project", level_params(), indirect=True)
 def test_poetry_and_export_plugin_pins_come_from_one_place(project):
     pins = []
-    for path in [*project.path.glob("*Dockerfile"), project.path / ".pre-commit-config.yaml"]:
+    for path in [
+        *project.path.glob("*Dockerfile"),
+        project.path / ".pre-commit-config.yaml",
+        project.path / ".github" / "workflows" / "ci.yml",
+    ]:
         pins += re.findall(r"poetry(?:-plugin-export)?==[\w.]+", path.read_text())
     assert set(pins) <= {POETRY_PIN, EXPORT_PIN}
     assert POETRY_PIN in pins  # every level pins Poetry somewhere (pre-commit at least)

@@ -14,7 +14,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # More than one thread switches Gunicorn to its threaded (gthread) worker.
 threads = int(os.environ.get("PYTHON_MAX_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "10"))
+# Below Docker's 10 s stop timeout, so in-flight requests finish before a kill.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "8"))
 
 # Access and error logs to stdout/stderr, where `docker logs` finds them.
 accesslog = "-"
