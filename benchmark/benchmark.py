@@ -392,6 +392,10 @@ LABELS = {
 }
 
 
+def unit(metric: str) -> str:
+    return "MB" if metric.endswith("image_mb") else "req/s" if metric.endswith("rps") else "s"
+
+
 def fmt(value: float, metric: str) -> str:
     if metric.endswith(("rps", "image_mb", "errors")):
         return f"{value:.0f}"
@@ -451,8 +455,8 @@ def write_markdown(result: dict, path: Path) -> None:
             mark = "holds" if v["holds"] else "**does not hold**"
             lines.append(
                 f"- `{name}`: {v['claim']} (vs `{v['against']}`): {mark}, "
-                f"{fmt(v['ours'], v['metric'])} vs {fmt(v['theirs'], v['metric'])} "
-                f"({v['ratio']:.2f}x)"
+                f"{fmt(v['ours'], v['metric'])} {unit(v['metric'])} vs "
+                f"{fmt(v['theirs'], v['metric'])} {unit(v['metric'])} ({v['ratio']:.2f}x)"
             )
     path.write_text("\n".join(lines) + "\n")
 
@@ -539,8 +543,7 @@ def write_readme_numbers(result: dict, path: Path) -> None:
                 {
                     "claim": v["claim"], "against": v["against"], "holds": v["holds"],
                     "ours": fmt(v["ours"], v["metric"]), "theirs": fmt(v["theirs"], v["metric"]),
-                    "ratio": f"{v['ratio']:.2f}", "unit": "MB" if "image" in v["metric"] else
-                    ("req/s" if v["metric"].endswith("rps") else "s"),
+                    "ratio": f"{v['ratio']:.2f}", "unit": unit(v["metric"]),
                 }
                 for v in result["claims"].get(subject["name"], [])
             ],
@@ -556,6 +559,43 @@ def write_readme_numbers(result: dict, path: Path) -> None:
         f"{{%- set machine = {json.dumps(machine)} -%}}\n"
         f"{{%- set numbers = {json.dumps(numbers, indent=1)} -%}}\n"
     )
+
+
+README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+
+def update_readme(result: dict, readme: Path) -> None:
+    """Rewrite the block between the benchmark markers of the top-level README."""
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        raise RuntimeError(f"{readme} has no {README_START} ... {README_END} block")
+    machine, settings = result["machine"], result["settings"]
+    lines = [
+        README_START,
+        "![Cold build, code-change rebuild, image size and throughput of every level]"
+        "(docs/benchmarks.png)",
+        "",
+        f"Measured on {machine['cores']} cores and {machine['memory_gib']:.0f} GiB with Docker "
+        f"Engine {machine['docker_engine']}, Python {settings['python']} base images "
+        f"({base_images_note(result)}), medians of {settings['repetitions']} runs, "
+        f"{result['generated'][:10]}. Every figure, with its spread, is in "
+        "[docs/benchmarks.md](docs/benchmarks.md); the raw runs are in `docs/benchmarks.json`.",
+        "",
+    ]
+    lines += [f"- {line}" for line in headline(result)]
+    missed = [v for verdicts in result["claims"].values() for v in verdicts if not v["holds"]]
+    if missed:
+        lines += ["", "Where the numbers disagree with a level's promise:", ""]
+        for v in missed:
+            name = next(n for n, vs in result["claims"].items() if v in vs)
+            lines.append(
+                f"- `{name}`: {v['claim']} (vs `{v['against']}`): "
+                f"{fmt(v['ours'], v['metric'])} {unit(v['metric'])} vs "
+                f"{fmt(v['theirs'], v['metric'])} {unit(v['metric'])}, {v['ratio']:.2f}x"
+            )
+    lines.append(README_END)
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    readme.write_text(text[:start] + "\n".join(lines) + text[end:])
 
 
 def machine_facts(compose: tuple[str, ...]) -> dict:
@@ -682,6 +722,8 @@ def publish(result: dict, output: Path) -> None:
     if output.resolve() == (ROOT / "docs").resolve() and not result["settings"]["smoke"]:
         write_readme_numbers(result, ROOT / "templates" / "readme" / "_benchmarks.j2")
         say("wrote templates/readme/_benchmarks.j2 (the numbers each level's README quotes)")
+        update_readme(result, ROOT / "README.md")
+        say("updated the benchmark section of README.md")
     for line in headline(result):
         say(line)
     say(f"wrote {output}/benchmarks.json, .md and .png")
