@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from pathlib import Path
 import pytest
 from tooling import tool_env
 
+pytest_plugins = ["docker_required", "pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON = json.loads((ROOT / "cookiecutter.json").read_text())
 LEVELS: list[str] = list(COOKIECUTTER_JSON["docker_level"])
@@ -25,7 +26,6 @@ PYTHONS: list[str] = list(COOKIECUTTER_JSON["python_version"])
 LEVEL_FACTS: dict[str, dict] = COOKIECUTTER_JSON["_levels"]
 TOOLS: dict[str, str] = COOKIECUTTER_JSON["_tools"]
 DEFAULT_PYTHON = PYTHONS[0]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @dataclass(frozen=True)
@@ -109,30 +109,3 @@ def bake(cookies_session):
         return Baked(answers, Path(result.project_path))
 
     return _bake
-
-
-# In CI the Docker tier must really run: a skipped Docker test fails the session.
-_docker_skips: list[str] = []
-_docker_span: list[float] = []  # start and stop times of every Docker test phase
-
-
-def pytest_runtest_logreport(report):
-    if "docker" not in report.keywords:
-        return
-    _docker_span.extend((report.start, report.stop))
-    if report.skipped and report.when in {"setup", "call"}:
-        _docker_skips.append(report.nodeid)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _docker_span:
-        seconds = max(_docker_span) - min(_docker_span)
-        terminalreporter.write_line(f"Docker tier: {seconds:.0f} s wall time")
-
-
-def pytest_sessionfinish(session, exitstatus):
-    if IN_CI and _docker_skips and not hasattr(session.config, "workerinput"):
-        print(f"\nERROR: CI requires the Docker tier; {len(_docker_skips)} Docker test(s) skipped:")
-        for nodeid in _docker_skips[:20]:
-            print(f"  {nodeid}")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -15,8 +15,9 @@ import re
 import subprocess
 
 import pytest
-from conftest import IN_CI, LEVEL_FACTS, LEVELS, PYTHONS, Answers
+from conftest import LEVEL_FACTS, LEVELS, PYTHONS, Answers
 from docker_harness import engine, lifecycle
+from docker_required import IN_CI
 from tooling import BIN
 
 pytestmark = pytest.mark.docker

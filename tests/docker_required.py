@@ -1,0 +1,37 @@
+"""pytest plugin: in CI (CI=true) the Docker tier must run; a skipped Docker test fails.
+
+It also prints the Docker tier's wall time. Loaded by conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+_docker_skips: list[str] = []
+_docker_span: list[float] = []  # start and stop times of every Docker test phase
+
+
+def pytest_runtest_logreport(report):
+    if "docker" not in report.keywords:
+        return
+    _docker_span.extend((report.start, report.stop))
+    if report.skipped and report.when in {"setup", "call"}:
+        _docker_skips.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _docker_span:
+        seconds = max(_docker_span) - min(_docker_span)
+        terminalreporter.write_line(f"Docker tier: {seconds:.0f} s wall time")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and _docker_skips and not hasattr(session.config, "workerinput"):
+        print(f"\nERROR: CI requires the Docker tier; {len(_docker_skips)} Docker test(s) skipped:")
+        for nodeid in _docker_skips[:20]:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

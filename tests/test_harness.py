@@ -1,0 +1,59 @@
+"""The test harness's own promises: the Docker tier cannot pass by skipping in CI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from docker_harness import engine
+
+HERE = Path(__file__).resolve().parent
+SKIPPING_SUITE = """
+import pytest
+
+@pytest.mark.docker
+def test_needs_an_engine():
+    pytest.skip("no engine here")
+
+def test_something_else():
+    pass
+"""
+
+
+def run_skipping_suite(pytester, monkeypatch, ci: str | None):
+    pytester.makepyfile(test_suite=SKIPPING_SUITE)
+    pytester.makeini("[pytest]\nmarkers =\n    docker: needs an engine\n")
+    monkeypatch.setenv("PYTHONPATH", str(HERE))
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    return pytester.runpytest_subprocess("-p", "docker_required")
+
+
+def test_in_ci_a_skipped_docker_test_fails_the_run(pytester, monkeypatch):
+    result = run_skipping_suite(pytester, monkeypatch, ci="true")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR: CI requires the Docker tier; 1 Docker test(s) skipped:*",
+            "*test_needs_an_engine*",
+        ]
+    )
+
+
+def test_outside_ci_a_skipped_docker_test_is_only_a_skip(pytester, monkeypatch):
+    result = run_skipping_suite(pytester, monkeypatch, ci=None)
+    assert result.ret == 0
+    result.assert_outcomes(passed=1, skipped=1)
+
+
+def test_without_docker_the_tier_gets_one_clear_reason(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    engine.cache_clear()
+    try:
+        found = engine()
+    finally:
+        engine.cache_clear()
+    assert not found.available
+    assert found.reason == "no docker command on PATH"
