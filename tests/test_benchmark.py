@@ -37,7 +37,6 @@ def test_benchmark_smoke_run_publishes_json_markdown_and_chart(tmp_path):
     median = subject["median"]
     for metric in ("cold_build_s", "nochange_build_s", "source_build_s", "dependency_build_s"):
         assert 0 < median[metric] < 900, metric
-    assert median["nochange_build_s"] < median["cold_build_s"]
     assert median["server.image_mb"] > 10
     assert median["server.rps"] > 0 and median["server.errors"] == 0
     assert 0 < median["server.first_200_s"] < 120 and 0 < median["down_s"] < 30
