@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Docker engine has python:X and python:X-slim base images.
 #
-#   scripts/make-base-images.sh [PYTHON_VERSION ...]     (default: 3.11 3.13)
+#   scripts/make-base-images.sh [PYTHON_VERSION ...]     (default: 3.11 3.13 3.14)
 #
 # For each version: an image the engine already has is kept as it is; a
 # missing one is pulled. Only when the pull fails (an engine with no registry
@@ -17,8 +17,8 @@
 # Stand-ins carry the label org.pydocker-template.stand-in=<debian suite>.
 #
 # Only versions some Debian suite ships can be made this way:
-#   3.11 (bookworm), 3.13 (trixie). Others are reported, and the script exits 1
-#   after doing what it can.
+#   3.11 (bookworm), 3.13 (trixie), 3.14 (forky, Debian testing). No suite
+#   ships 3.12: it is reported, and the script exits 1 after doing what it can.
 #
 # Environment:
 #   DEBIAN_MIRROR       mirror for debootstrap (default: debootstrap's own)
@@ -28,7 +28,7 @@
 set -euo pipefail
 
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13)
+[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13 3.14)
 
 say() { printf '[base-images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -37,6 +37,7 @@ suite_for() {
   case "$1" in
     3.11) echo bookworm ;;
     3.13) echo trixie ;;
+    3.14) echo forky ;;
     *) echo "" ;;
   esac
 }
@@ -70,12 +71,24 @@ build_slim() {  # version suite workdir
   command -v debootstrap >/dev/null || die "debootstrap is needed to build stand-ins (apt-get install debootstrap)."
   [ -n "${DEBIAN_MIRROR:-}" ] && mirror=("$DEBIAN_MIRROR")
   say "python:$version-slim: debootstrap $suite (about a minute)"
+  # An older debootstrap may not know a newer suite by name (forky on a
+  # bookworm host): Debian's testing suites bootstrap with the sid script
+  local scripts=${DEBOOTSTRAP_DIR:-/usr/share/debootstrap}
+  if [ ! -e "$scripts/scripts/$suite" ]; then
+    say "python:$version-slim: this debootstrap has no '$suite' script; using its 'sid' script"
+    cp -r "$scripts" "$work/debootstrap"
+    ln -s sid "$work/debootstrap/scripts/$suite"
+    export DEBOOTSTRAP_DIR="$work/debootstrap"
+  fi
   debootstrap --variant=minbase --include=python3,python3-venv,libpython3-dev,ca-certificates \
     "$suite" "$root" "${mirror[@]}" > "$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap $suite failed (log above)."; }
   ca=$(host_ca_bundle)
   if [ -n "$ca" ]; then cp "$ca" "$root/etc/ssl/certs/ca-certificates.crt"; fi
   cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # A mirror may serve a testing suite's Release file past its Valid-Until
+  # date; apt in the stand-in (and in Dockerfiles built on it) accepts that
+  echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99stand-in-valid-until"
   say "python:$version-slim: venv at /usr/local, current pip, Poetry mirror plugin"
   chroot "$root" python3 -m venv /usr/local
   local idx

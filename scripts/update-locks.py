@@ -9,6 +9,17 @@ project at a level that uses it, runs `poetry lock` in it (newest versions
 allowed by pyproject.toml), exports requirements.txt the way the Dockerfiles
 and pre-commit hooks do, and copies both back into templates/locks/<lock>/.
 
+Then it rewrites templates/locks/reserved-names.json, the names the
+pre-generation hook refuses as a package name:
+  stdlib   every offered Python's sys.stdlib_module_names, asked of that
+           Python itself: a local pythonX.Y, else the engine's python:X-slim
+           image (so the table never depends on the Python running cookiecutter)
+  locked   the import names of every package in the shipped locks (installed
+           with uv into a scratch folder, read from their RECORD files)
+  special  names Python or the project's tools treat specially
+
+    python scripts/update-locks.py --reserved-only    # just the table
+
 Poetry is run as `python -m poetry` from the interpreter running this script,
 so install the test requirements first (requirements-test.txt). Poetry
 resolves through the index's simple API (the poetry-plugin-pypi-mirror plugin,
@@ -37,7 +48,81 @@ def poetry(*args, cwd):
     subprocess.run([sys.executable, "-m", "poetry", *args], cwd=cwd, env=env, check=True)
 
 
+# Names that break a project in ways the other two lists do not cover
+SPECIAL = [
+    "sitecustomize",  # imported by every Python at start-up
+    "usercustomize",
+    "conftest",  # pytest's
+    "tests",  # the project's own test folder
+    "src",
+    "main",
+    "gunicorn_conf",
+    "pip",
+    "setuptools",
+    "pkg_resources",
+    "wheel",
+    "poetry",
+    "uv",
+]
+
+
+def stdlib_names(version):
+    """sys.stdlib_module_names of Python `version`, asked of that Python."""
+    code = "import json, sys; print(json.dumps(sorted(sys.stdlib_module_names)))"
+    candidates = [
+        [f"python{version}", "-c", code],
+        ["docker", "run", "--rm", f"python:{version}-slim", "python", "-c", code],
+    ]
+    for command in candidates:
+        try:
+            found = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if found.returncode == 0:
+            return json.loads(found.stdout)
+    sys.exit(
+        f"ERROR: no Python {version} to ask: put python{version} on PATH, or make the "
+        f"python:{version}-slim image (bash scripts/make-base-images.sh {version})."
+    )
+
+
+def locked_import_names():
+    """Import names (and normalised names) of every package in the shipped locks."""
+    import tomllib
+
+    pins = set()
+    for lock in sorted(LOCKS.glob("*/poetry.lock")):
+        for package in tomllib.loads(lock.read_text())["package"]:
+            pins.add(f"{package['name']}=={package['version']}")
+    names = {pin.split("==")[0].lower().replace("-", "_") for pin in pins}
+    with tempfile.TemporaryDirectory() as target:
+        subprocess.run([sys.executable, "-m", "uv", "pip", "install", "--quiet", "--no-deps",
+                        "--target", target, *sorted(pins)], env=tool_env(), check=True)
+        for record in Path(target).glob("*.dist-info/RECORD"):
+            for line in record.read_text().splitlines():
+                top = line.split(",")[0].split("/")[0]
+                if top.endswith(".dist-info") or top.startswith(("..", "__")) or top in {"", "bin"}:
+                    continue
+                names.add(top.removesuffix(".py").split(".")[0])
+    return sorted(n for n in names if n.isidentifier())
+
+
+def write_reserved_names():
+    versions = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
+    table = {
+        "stdlib": {v: stdlib_names(v) for v in sorted(versions)},
+        "locked": locked_import_names(),
+        "special": SPECIAL,
+    }
+    target = LOCKS / "reserved-names.json"
+    target.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
 def main():
+    if sys.argv[1:] == ["--reserved-only"]:
+        write_reserved_names()
+        return 0
     levels = json.loads((ROOT / "cookiecutter.json").read_text())["_levels"]
     by_lock = {}
     for level, facts in levels.items():
@@ -63,6 +148,7 @@ def main():
             for name in ("poetry.lock", "requirements.txt"):
                 shutil.copyfile(project / name, folder / name)
         print(f"[{lock}] wrote {folder.relative_to(ROOT)}/poetry.lock and requirements.txt")
+    write_reserved_names()
     return 0
 
 

@@ -133,7 +133,7 @@ def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     commit_all(project, "my work")
 
     # The template moves on: a new Gunicorn default and a newer pinned Poetry
-    conf = template / "{{cookiecutter.project_slug}}" / "gunicorn.conf.py"
+    conf = template / "{{cookiecutter.project_slug | project_folder}}" / "gunicorn.conf.py"
     conf.write_text(
         conf.read_text().replace('"GUNICORN_TIMEOUT", "30"', '"GUNICORN_TIMEOUT", "45"')
     )

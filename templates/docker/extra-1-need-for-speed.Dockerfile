@@ -1,7 +1,20 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, pip, poetry_export_stage, python_env with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
 # Extra 1 - need for speed: BuildKit cache mounts, slim export stage, bytecode
 # The export stage only runs Poetry, so the slim base is enough
-{{ poetry_export_stage("python:" ~ cookiecutter.python_version ~ "-slim", cache=true) }}
+FROM python:{{ cookiecutter.python_version }}-slim AS poetry-export
+
+# Poetry and its export plugin, pinned. This stage is the only place they run.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install poetry=={{ cookiecutter._tools.poetry }} poetry-plugin-export=={{ cookiecutter._tools.poetry_plugin_export }}
+
+WORKDIR /app
+
+# Only the dependency files: this stage reruns only when they change
+COPY poetry.lock pyproject.toml ./
+
+# A requirements.txt with a hash for every file, for the main and prod groups
+# (the dev group is not exported)
+RUN poetry export --with prod --output requirements.txt
 
 FROM python:{{ cookiecutter.python_version }} AS server
 
@@ -13,10 +26,12 @@ COPY --from=poetry-export /app/requirements.txt ./
 
 # The pip cache survives between builds in a BuildKit cache mount (never in a
 # layer); --compile writes the bytecode now instead of at first import
-{{ pip("--require-hashes --compile -r requirements.txt", cache=true) }}
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install --require-hashes --compile -r requirements.txt
 
 COPY . .
 
-{{ pip(". --no-deps --compile", cache=true) }}
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install . --no-deps --compile
 
-{{ gunicorn_cmd() }}
+{{ gunicorn_cmd(cookiecutter.package_name) }}

@@ -1,4 +1,4 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, pip, python_env with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
 # Extra 2 - moving complexity: requirements.txt is exported by a pre-commit
 # hook and committed, so the image needs neither Poetry nor an export stage
 FROM python:{{ cookiecutter.python_version }}
@@ -8,11 +8,11 @@ FROM python:{{ cookiecutter.python_version }}
 WORKDIR /app
 
 COPY requirements.txt ./
-{{ pip("--require-hashes -r requirements.txt") }}
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY . .
 
 # The project itself; its dependencies are already installed
-{{ pip(". --no-deps") }}
+RUN pip install --no-cache-dir . --no-deps
 
-{{ gunicorn_cmd() }}
+{{ gunicorn_cmd(cookiecutter.package_name) }}

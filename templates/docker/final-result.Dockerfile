@@ -1,4 +1,4 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, pip, python_env with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
 # Final result: one stage on the full image, committed hashed requirements,
 # BuildKit cache mounts and bytecode compiled ahead of time
 FROM python:{{ cookiecutter.python_version }}
@@ -17,6 +17,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 COPY . .
 
 # The project itself, its bytecode compiled at install time
-{{ pip(". --no-deps --compile", cache=true) }}
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install . --no-deps --compile
 
-{{ gunicorn_cmd() }}
+{{ gunicorn_cmd(cookiecutter.package_name) }}

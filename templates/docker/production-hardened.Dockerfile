@@ -1,4 +1,4 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env, quoted with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env -%}
 # Production-hardened: build on the full image, run on slim as a non-root user.
 # Builder: export hashed requirements from poetry.lock, install them with uv
 # into a virtualenv. Reruns only when poetry.lock or pyproject.toml change.
@@ -75,11 +75,11 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
 # Labels last: a new revision changes metadata only, never a cached layer
 ARG VERSION=0.1.0
 ARG REVISION=unknown
-LABEL org.opencontainers.image.title="{{ cookiecutter.project_slug }}" \
-      org.opencontainers.image.description={{ quoted(cookiecutter.description) }} \
-      org.opencontainers.image.authors={{ quoted(cookiecutter.author_name ~ " <" ~ cookiecutter.author_email ~ ">") }} \
+LABEL org.opencontainers.image.title={{ cookiecutter.project_slug | dockerfile_str }} \
+      org.opencontainers.image.description={{ cookiecutter.description | dockerfile_str }} \
+      org.opencontainers.image.authors={{ (cookiecutter.author_name ~ " <" ~ cookiecutter.author_email ~ ">") | dockerfile_str }} \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="python:{{ cookiecutter.python_version }}-slim"
 
-{{ gunicorn_cmd() }}
+{{ gunicorn_cmd(cookiecutter.package_name) }}

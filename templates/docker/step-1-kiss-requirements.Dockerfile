@@ -1,4 +1,4 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, pip with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd -%}
 # Step 1 - keep it simple: one stage, dependencies from requirements.txt
 FROM python:{{ cookiecutter.python_version }}
 
@@ -8,6 +8,6 @@ WORKDIR /app
 COPY . .
 
 # requirements.txt carries hashes, so pip checks every download against them
-{{ pip("-r requirements.txt") }}
+RUN pip install --no-cache-dir -r requirements.txt
 
-{{ gunicorn_cmd() }}
+{{ gunicorn_cmd(cookiecutter.package_name) }}

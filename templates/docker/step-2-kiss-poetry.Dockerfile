@@ -1,4 +1,4 @@
-{%- from "docker/macros.j2" import gunicorn_cmd with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd -%}
 # Step 2 - keep it simple, with Poetry: the lock file drives the install
 FROM python:{{ cookiecutter.python_version }}
 
@@ -14,4 +14,4 @@ COPY . .
 # into a virtualenv that Poetry manages inside the image
 RUN poetry install --with prod
 
-{{ gunicorn_cmd(via_poetry=true) }}
+{{ gunicorn_cmd(cookiecutter.package_name, via_poetry=true) }}

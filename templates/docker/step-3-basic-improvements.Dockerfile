@@ -1,9 +1,9 @@
-{%- from "docker/macros.j2" import gunicorn_cmd, pip with context -%}
+{%- from "docker/macros.j2" import gunicorn_cmd -%}
 # Step 3 - basic improvements: pinned Poetry, dependencies in their own layer
 FROM python:{{ cookiecutter.python_version }}
 
 # Pinned, so a new Poetry release cannot change or break the build
-{{ pip("poetry==" ~ cookiecutter._tools.poetry) }}
+RUN pip install --no-cache-dir poetry=={{ cookiecutter._tools.poetry }}
 
 WORKDIR /app
 
@@ -19,4 +19,4 @@ COPY . .
 # The project itself, on top of the cached dependencies
 RUN poetry install --only-root
 
-{{ gunicorn_cmd(via_poetry=true) }}
+{{ gunicorn_cmd(cookiecutter.package_name, via_poetry=true) }}

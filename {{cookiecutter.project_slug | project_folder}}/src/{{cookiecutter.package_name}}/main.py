@@ -1,16 +1,16 @@
-{%- set step6 = cookiecutter.docker_level == "step-6-compiling-dependencies" -%}
+{%- set level = cookiecutter | level -%}
 """The WSGI application that Gunicorn serves."""
 
 import platform
-{% if step6 %}
+{% if level.psycopg2 %}
 import psycopg2
 import psycopg2.extensions
 {%- endif %}
 from flask import Flask
 
-SERVICE = "{{ cookiecutter.project_slug }}"
-LEVEL = "{{ cookiecutter.docker_level }}"
-{%- if step6 %}
+SERVICE = {{ cookiecutter.project_slug | py_str }}
+LEVEL = {{ cookiecutter.docker_level | py_str }}
+{%- if level.psycopg2 %}
 
 
 def libpq_version() -> str:
@@ -35,7 +35,7 @@ def create_app() -> Flask:
     def health():
         return {
             "status": "ok",
-{%- if step6 %}
+{%- if level.psycopg2 %}
             "psycopg2": psycopg2.__version__.split()[0],
             "libpq": libpq_version(),
 {%- endif %}

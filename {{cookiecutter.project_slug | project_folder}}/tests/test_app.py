@@ -1,4 +1,4 @@
-{%- set step6 = cookiecutter.docker_level == "step-6-compiling-dependencies" -%}
+{%- set level = cookiecutter | level -%}
 import pytest
 
 from {{ cookiecutter.package_name }}.main import create_app
@@ -13,8 +13,8 @@ def test_index_names_service_and_level(client):
     response = client.get("/")
 
     assert response.status_code == 200
-    assert response.json["service"] == "{{ cookiecutter.project_slug }}"
-    assert response.json["level"] == "{{ cookiecutter.docker_level }}"
+    assert response.json["service"] == {{ cookiecutter.project_slug | py_str }}
+    assert response.json["level"] == {{ cookiecutter.docker_level | py_str }}
 
 
 def test_health_reports_ok(client):
@@ -22,7 +22,7 @@ def test_health_reports_ok(client):
 
     assert response.status_code == 200
     assert response.json["status"] == "ok"
-{%- if step6 %}
+{%- if level.psycopg2 %}
 
 
 def test_health_reports_the_loaded_libpq(client):

@@ -1,0 +1,134 @@
+"""Jinja filters that write answers into each file format, and the level's facts.
+
+Cookiecutter loads this module from the template's folder (`_extensions` in
+cookiecutter.json). Every answer a person types is data: wherever one lands in
+a baked file, it goes through the filter named for that file's format, so no
+answer can end a string early, add a line, or become code.
+
+`cookiecutter | level` gives the chosen level's facts from `_levels`, plus the
+rules derived from the answers (computed here, once, for every template, file
+name and hook).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from jinja2.ext import Extension
+
+# Characters TOML, YAML and Python would need escaped or would read as a line end
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
+
+
+def _escape_control(text: str) -> str:
+    def escape(match: re.Match) -> str:
+        return f"\\u{ord(match.group()):04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
+def toml_str(value: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{_escape_control(text)}"'
+
+
+def yaml_str(value: str) -> str:
+    """A YAML double-quoted scalar (YAML 1.1 and 1.2 read it the same)."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    text = _escape_control(text)
+    # Characters outside the printable set would be refused by YAML parsers
+    text = "".join(
+        ch if ch.isprintable() or ch == " " else f"\\U{ord(ch):08x}" for ch in text
+    )
+    return f'"{text}"'
+
+
+def py_str(value: str) -> str:
+    """A Python string literal, quoted the way ruff format writes it."""
+    text = str(value)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return f"{quote}{_escape_control(text)}{quote}"
+
+
+def dockerfile_str(value: str) -> str:
+    """A double-quoted Dockerfile value (LABEL, ENV): no expansion, one line."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    if _CONTROL.search(text):
+        raise ValueError(f"a Dockerfile value cannot hold a line break: {value!r}")
+    return f'"{text}"'
+
+
+# Characters that Markdown (CommonMark) could read as markup anywhere in a line
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+# ...and at the start of a line (headings, lists, quotes, breaks, tables)
+_MARKDOWN_START = re.compile(r"^([#+=>-]|\d+(?=[.)]))")
+
+
+def md_text(value: str) -> str:
+    """Text shown as itself in Markdown: markup characters backslash-escaped."""
+    text = _MARKDOWN_INLINE.sub(r"\\\1", str(value))
+    match = _MARKDOWN_START.match(text)
+    if match and match.group(1)[0].isdigit():
+        end = match.end()
+        return f"{text[:end]}\\{text[end:]}"
+    if match:
+        return "\\" + text
+    return text
+
+
+def project_folder(slug: str) -> str:
+    """The project folder's name: the slug, or a placeholder when it is unusable.
+
+    Cookiecutter creates the folder before the pre-generation hook can refuse
+    the slug; a slug holding "/" or ".." would otherwise create folders outside
+    the output folder. The hook then refuses the slug and the placeholder
+    folder is removed.
+    """
+    text = str(slug)
+    safe = (
+        text not in {"", ".", ".."}
+        and not re.search(r"[/\\\x00-\x1f:]", text)
+        and len(text.encode("utf-8", "surrogatepass")) <= 100
+    )
+    if safe:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"invalid-project-slug-{digest}"
+
+
+def level(cookiecutter: dict) -> dict:
+    """The chosen level's facts from `_levels`, plus the rules derived from answers."""
+    facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
+    # A pre-commit config when asked for, or when the level cannot work without it
+    facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
+    facts["name"] = cookiecutter["docker_level"]
+    facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
+    return facts
+
+
+def reserved_names(_cookiecutter: dict) -> dict:
+    """The names a package may not take: templates/locks/reserved-names.json."""
+    table = Path(__file__).parent / "templates" / "locks" / "reserved-names.json"
+    return json.loads(table.read_text(encoding="utf-8"))
+
+
+class AnswersExtension(Extension):
+    """Registers the escaping filters and `level`."""
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters.update(
+            toml_str=toml_str,
+            yaml_str=yaml_str,
+            py_str=py_str,
+            dockerfile_str=dockerfile_str,
+            md_text=md_text,
+            project_folder=project_folder,
+            level=level,
+            reserved_names=reserved_names,
+        )

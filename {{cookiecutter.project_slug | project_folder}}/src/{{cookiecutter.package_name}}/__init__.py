@@ -1,0 +1,1 @@
+"""The service's package; main.py holds the Flask app that Gunicorn serves."""

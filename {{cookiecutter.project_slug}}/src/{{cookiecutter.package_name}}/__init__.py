@@ -1,1 +1,0 @@
-"""{{ cookiecutter.project_name }}: {{ cookiecutter.description }}"""
