@@ -265,7 +265,7 @@ def test_production_hardened_runs_as_fixed_non_root_user_with_health_check_and_l
     labels = " ".join(i.value for i in runtime.all("LABEL"))
     for key in ("title", "description", "version", "revision", "authors"):
         assert f"org.opencontainers.image.{key}=" in labels
-    assert {"VERSION=0.1.0", "REVISION=unknown"} <= {i.value for i in runtime.all("ARG")}
+    assert {"VERSION=dev", "REVISION=unknown"} <= {i.value for i in runtime.all("ARG")}
     assert "hadolint ignore" not in dockerfile.path.read_text()
     assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
 
@@ -279,7 +279,7 @@ def test_production_hardened_compose_locks_the_container_down(project):
     assert "no-new-privileges:true" in server["security_opt"]
     assert server["restart"] == "unless-stopped"
     assert server["healthcheck"]["test"][:2] == ["CMD", "python"]
-    assert set(server["build"]["args"]) == {"VERSION", "REVISION"}
+    assert set(server["build"]["args"]) == {"REVISION"}
 
 
 @pytest.mark.parametrize("project", level_params(), indirect=True)

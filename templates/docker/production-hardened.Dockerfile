@@ -73,7 +73,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD [{{ healthcheck_args() }}]
 
 # Labels last: a new revision changes metadata only, never a cached layer
-ARG VERSION=0.1.0
+ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title={{ cookiecutter.project_slug | dockerfile_str }} \
       org.opencontainers.image.description={{ cookiecutter.description | dockerfile_str }} \
