@@ -73,6 +73,8 @@ def name_problems(answers):
             "separated by single '-', e.g. 'hello-service'."
         )
     package = answers["package_name"]
+    if not package and not slug:
+        return  # derived from the slug: fixing the slug fixes it
     if len(package) > MAX_NAME or not PACKAGE.fullmatch(package):
         yield "package_name", (
             f"package_name {package!r} is not a plain lowercase Python identifier. Use at "

@@ -1,0 +1,416 @@
+"""Any answer a person can type bakes a working project, or stops with one clear error.
+
+Every free-text answer lands in several file formats (TOML, YAML, a Dockerfile
+LABEL, Python, Markdown, JSON). These tests throw hostile and unusual text at
+the template: a bake either refuses it cleanly (an ERROR: line naming the
+field, nothing on disk) or writes every answer back exactly, in files that
+their own tools accept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import LEVELS, ROOT, run
+from docker_harness import engine
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.environment import StrictEnvironment
+from cookiecutter.main import cookiecutter
+from dockerfile_parse import DockerfileParser
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from tooling import BIN
+
+FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+
+
+def bake(output: Path, **answers) -> Path:
+    return Path(cookiecutter(str(ROOT), no_input=True, output_dir=str(output), extra_context=answers))
+
+
+def refuse(output: Path, capfd, **answers) -> list[str]:
+    """Bake, expect the hook to refuse; return the ERROR: lines. Nothing may be left."""
+    with pytest.raises(FailedHookException):
+        bake(output, **answers)
+    err = capfd.readouterr().err
+    assert not list(output.iterdir()), f"a refused bake left {list(output.iterdir())}"
+    assert "Traceback" not in err, err
+    return [line for line in err.splitlines() if line.startswith("ERROR: ")]
+
+
+# --- Reading the answers back out of each format ---------------------------------------
+
+
+def docker_unquote(value: str) -> str:
+    """A double-quoted Dockerfile word as Docker reads it (\\, \" and \\$ escapes)."""
+    assert value.startswith('"') and value.endswith('"'), value
+    return re.sub(r'\\([\\"$])', r"\1", value[1:-1])
+
+
+def oci_labels(dockerfile: Path) -> dict[str, str]:
+    parser = DockerfileParser(path=str(dockerfile))
+    labels = {}
+    for instruction in parser.structure:
+        if instruction["instruction"] == "LABEL":
+            for key, value in re.findall(r'(\S+?)=("(?:[^"\\]|\\.)*")', instruction["value"]):
+                labels[key] = docker_unquote(value)
+    return labels
+
+
+def markdown_blocks(readme: Path) -> tuple[str, str]:
+    """The README's first heading and first paragraph, as a reader sees them."""
+    tokens = MarkdownIt("commonmark").parse(readme.read_text(encoding="utf-8"))
+    inline = [t for t in tokens if t.type == "inline"]
+
+    def text(token) -> str:
+        return "".join(child.content for child in token.children or [])
+
+    return text(inline[0]), text(inline[1])
+
+
+def assert_answers_round_trip(project: Path, answers: dict) -> None:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert pyproject["name"] == project.name
+    assert pyproject["description"] == answers["description"]
+    assert pyproject["authors"] == [
+        {"name": answers["author_name"], "email": answers["author_email"]}
+    ]
+    recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert {k: recorded[k] for k in FREE_TEXT} == {k: answers[k] for k in FREE_TEXT}
+    heading, paragraph = markdown_blocks(project / "README.md")
+    assert heading == answers["project_name"].strip()
+    if answers["description"].strip():
+        assert paragraph == answers["description"].strip()
+
+
+def assert_files_parse(project: Path) -> None:
+    for path in project.rglob("*"):
+        if path.suffix in {".yaml", ".yml"}:
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".toml" or path.name == "poetry.lock":
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".py":
+            compile(path.read_bytes(), str(path), "exec")
+    for dockerfile in project.glob("*Dockerfile"):
+        assert DockerfileParser(path=str(dockerfile)).structure
+
+
+def assert_ruff_clean(project: Path) -> None:
+    run([BIN / "ruff", "check", "--no-cache", "."], cwd=project)
+    run([BIN / "ruff", "format", "--no-cache", "--check", "."], cwd=project)
+
+
+# --- Property: any text either bakes faithfully or is refused cleanly -------------------
+
+# Text that has broken templates before: quotes, backslashes, shell and
+# Markdown and YAML syntax, emoji, rare CJK...
+TRICKY = ['"', "'", '"""', "\\", "\\N{BULLET}", "\\x41", "C:\\new\\table", "{", "}", "%}",
+          "#}", "}}", "#", "$HOME", "${X}", "`", "*", "_", "[x](y)", "<b>", "&amp;", "|", "- ",
+          "1. ", "> ", "---", ": ", "😀", "𠀋", "Ñ", " ", "  ", "\u00a0"]
+# ...and what must be refused: line breaks, NUL, other control characters
+BREAKING = ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]
+ONE_LINE = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
+PIECE = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=ONE_LINE, max_size=12))
+GOOD_TEXT = st.lists(PIECE, max_size=8).map("".join)
+BAD_TEXT = st.lists(st.one_of(PIECE, st.sampled_from(BREAKING), st.text(max_size=6)),
+                    min_size=1, max_size=8).map("".join)
+# Mostly text that must bake, sometimes text that must be refused
+TEXT = st.one_of(GOOD_TEXT, GOOD_TEXT, GOOD_TEXT, BAD_TEXT)
+EMAIL = st.one_of(st.emails(), st.emails(), GOOD_TEXT.map(lambda t: f"{t}@example.com"), TEXT)
+
+
+def as_cookiecutter_passes_it(value: str) -> str:
+    """Cookiecutter renders every --no-input answer as a Jinja template first."""
+    return StrictEnvironment().from_string(value).render()
+
+
+@settings(max_examples=200, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(
+    level=st.sampled_from(LEVELS),
+    project_name=TEXT.filter(lambda t: t.strip()),
+    description=TEXT,
+    author_name=TEXT,
+    author_email=EMAIL,
+)
+def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
+    capfd, level, project_name, description, author_name, author_email
+):
+    typed = {
+        "project_name": project_name,
+        "description": description,
+        "author_name": author_name,
+        "author_email": author_email,
+    }
+    # Jinja in an answer is rendered by cookiecutter before any hook runs (README)
+    if any(marker in v for v in typed.values() for marker in ("{{", "{%", "{#")):
+        event("skipped: Jinja marker")
+        return
+    answers = {k: as_cookiecutter_passes_it(v) for k, v in typed.items()}
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder)
+        capfd.readouterr()
+        try:
+            project = bake(output, project_slug="any-answer", docker_level=level, **typed)
+        except FailedHookException:
+            err = capfd.readouterr().err
+            assert "Traceback" not in err, err
+            assert re.search(r"^ERROR: \w+", err, re.M), err
+            assert not list(output.iterdir())
+            event("refused")
+            return
+        event("baked")
+        assert_files_parse(project)
+        assert_answers_round_trip(project, answers)
+        labels = oci_labels(project / "Dockerfile")
+        if labels:
+            assert labels["org.opencontainers.image.description"] == answers["description"]
+        assert_ruff_clean(project)
+
+
+# --- Named regressions -------------------------------------------------------------------
+
+INJECTION = '"""; __import__("pathlib").Path("INJECTED").touch(); """'
+
+
+def test_a_description_cannot_run_code_when_the_package_is_imported(tmp_path):
+    project = bake(tmp_path, description=INJECTION, docker_level="production-hardened")
+    subprocess.run(
+        [sys.executable, "-c", "import hello_service, hello_service.main"],
+        cwd=project, env={"PYTHONPATH": str(project / "src"), "PATH": ""}, check=False,
+        capture_output=True,
+    )
+    for folder in (project, tmp_path, Path.cwd()):
+        assert not (folder / "INJECTED").exists()
+    for module in project.rglob("*.py"):
+        assert "INJECTED" not in module.read_text(encoding="utf-8"), module
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        pytest.param('Ends in a quote"', id="trailing-quote"),
+        pytest.param("Uses \\N{BULLET} and \\x41 escapes", id="backslash-escapes"),
+        pytest.param("Lives in C:\\new\\table", id="windows-path"),
+        pytest.param("A long description. " * 30, id="long"),
+    ],
+)
+def test_descriptions_that_broke_python_now_pass_the_projects_own_ruff(description, tmp_path):
+    project = bake(tmp_path, description=description, docker_level="step-3-basic-improvements")
+    assert_files_parse(project)
+    assert_ruff_clean(project)
+
+
+@pytest.mark.parametrize("field", ["project_slug", "package_name", "author_email"])
+def test_a_trailing_newline_is_refused(field, tmp_path, capfd):
+    good = {"project_slug": "hello-service", "package_name": "hello_service",
+            "author_email": "jane@example.com"}
+    # cookiecutter drops one trailing newline when it renders the answer; the
+    # second reaches the hook, as a newline from a form or a replay file would
+    errors = refuse(tmp_path, capfd, **{field: good[field] + "\n\n"})
+    assert any(line.startswith(f"ERROR: {field} ") for line in errors), errors
+
+
+@pytest.mark.parametrize("field", FREE_TEXT)
+@pytest.mark.parametrize("character", ["\n", "\r", "\x00", "\x1b", "\u2028"],
+                         ids=["LF", "CR", "NUL", "ESC", "LINE-SEPARATOR"])
+def test_control_characters_in_one_line_answers_are_refused(field, character, tmp_path, capfd):
+    value = {"author_email": f"jane{character}@example.com"}.get(field, f"Line one{character}two")
+    errors = refuse(tmp_path, capfd, **{field: value})
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"ERROR: {field} ") and "one line" in errors[0]
+
+
+def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path):
+    answers = {
+        "project_name": "Café 😀 𠀋 Service",
+        "project_slug": "cafe-service",
+        "description": "Serves ☕ and 😀 to 𠀋 people",
+        "author_name": "Zoë 😀",
+        "author_email": "zoe@example.com",
+    }
+    project = bake(tmp_path, **answers, docker_level="production-hardened")
+    assert_answers_round_trip(project, answers)
+    labels = oci_labels(project / "Dockerfile")
+    assert labels["org.opencontainers.image.description"] == answers["description"]
+    assert labels["org.opencontainers.image.authors"] == "Zoë 😀 <zoe@example.com>"
+    run([BIN / "poetry", "check"], cwd=project)
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [("Señor Cañón", "senor-canon"), ("Ops Portal (beta)", "ops-portal-beta"),
+     ("Hello_World  Service!", "hello-world-service"), ("Ünïcödé  API v2", "unicode-api-v2")],
+)
+def test_the_default_slug_is_a_transliterated_slug_of_the_name(name, slug, tmp_path):
+    project = bake(tmp_path, project_name=name)
+    assert project.name == slug
+    assert (project / "src" / slug.replace("-", "_")).is_dir()
+
+
+def test_a_long_project_name_gets_a_slug_that_fits(tmp_path):
+    project = bake(tmp_path, project_name="Quite " * 30 + "Long Service")
+    assert len(project.name) <= 40
+    assert project.name.startswith("quite-quite")
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        pytest.param("pluggy", id="locked-package"),
+        pytest.param("sitecustomize", id="python-special"),
+        pytest.param("audioop", id="stdlib-only-before-3.13"),
+        pytest.param("annotationlib", id="stdlib-only-from-3.14"),
+        pytest.param("tomllib", id="stdlib"),
+        pytest.param("markupsafe", id="import-name-of-a-locked-package"),
+    ],
+)
+def test_package_names_that_would_shadow_something_are_refused(package, tmp_path, capfd):
+    errors = refuse(tmp_path, capfd, package_name=package)
+    assert len(errors) == 1 and errors[0].startswith(f"ERROR: package_name '{package}'"), errors
+    assert "would shadow" in errors[0]
+
+
+@pytest.mark.parametrize("package", ["__pycache__", "__main__", "_private", "a" * 41])
+def test_package_names_that_are_not_plain_identifiers_are_refused(package, tmp_path, capfd):
+    errors = refuse(tmp_path, capfd, package_name=package)
+    assert len(errors) == 1 and errors[0].startswith("ERROR: package_name "), errors
+
+
+def test_the_reserved_names_cover_every_offered_python_and_every_locked_package():
+    table = json.loads((ROOT / "templates/locks/reserved-names.json").read_text())
+    offered = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
+    assert sorted(table["stdlib"]) == sorted(offered)
+    for lock in (ROOT / "templates/locks").glob("*/poetry.lock"):
+        for package in tomllib.loads(lock.read_text())["package"]:
+            assert package["name"].lower().replace("-", "_") in table["locked"], package["name"]
+
+
+EMAILS = [
+    "jane@example.com", "jane.doe+tag@example.co.uk", "a b@example.com", "jane@localhost",
+    "jane..doe@example.com", ".jane@example.com", "jane.@example.com", "jane@@example.com",
+    "jane@example..com", "@example.com", "jane@", "jane", "j@e.c",
+]
+
+
+def test_the_email_check_agrees_with_poetry(tmp_path, capfd):
+    template = bake(tmp_path / "template", docker_level="step-2-kiss-poetry")
+    pyproject = (template / "pyproject.toml").read_text(encoding="utf-8")
+    verdicts = {}
+    for index, email in enumerate(EMAILS):
+        folder = tmp_path / f"hook-{index}"
+        folder.mkdir()
+        try:
+            bake(folder, author_email=email)
+            hook_accepts = True
+        except FailedHookException:
+            hook_accepts = False
+        capfd.readouterr()
+        (template / "pyproject.toml").write_text(
+            pyproject.replace('"jane@example.com"', json.dumps(email)), encoding="utf-8"
+        )
+        poetry = run([BIN / "poetry", "check"], cwd=template, check=False)
+        verdicts[email] = (hook_accepts, poetry.returncode == 0)
+    assert {e: v for e, v in verdicts.items() if v[0] != v[1]} == {}
+    assert {hook for hook, _ in verdicts.values()} == {True, False}
+
+
+@pytest.mark.parametrize("slug", ["a/b", "../escape", "a" * 300, ".", "hello service"])
+def test_a_refused_slug_leaves_no_folder_anywhere(slug, tmp_path, capfd):
+    output = tmp_path / "out"
+    output.mkdir()
+    errors = refuse(output, capfd, project_slug=slug)
+    assert any(line.startswith("ERROR: project_slug ") for line in errors), errors
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path, capfd):
+    errors = refuse(tmp_path, capfd, project_name="😀😀")
+    assert errors == [
+        "ERROR: project_slug is empty: the project name has no letters or digits to make it "
+        "from. Give one, e.g. project_slug=hello-service."
+    ]
+
+
+def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, capfd):
+    # cookiecutter renders --no-input answers once: this one reaches the hook as "{{ x }}"
+    errors = refuse(tmp_path, capfd, description="{{ '{{' }} x }}")
+    assert len(errors) == 1 and errors[0].startswith("ERROR: description "), errors
+    assert "update" in errors[0]
+
+
+def test_tools_pins_must_be_versions(tmp_path, capfd):
+    errors = refuse(tmp_path, capfd, _tools={"ruff": "0.17.6; curl evil"})
+    assert errors and errors[0].startswith("ERROR: _tools.ruff "), errors
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_rebaking_over_a_project_gives_a_fresh_bake_next_to_the_users_files(level, tmp_path):
+    fresh = bake(tmp_path / "fresh", docker_level=level)
+    project = bake(tmp_path / "mine", docker_level=level)
+    package = next(p.parent for p in project.rglob("main.py"))
+    (package / "billing.py").write_text("RATE = 1\n")
+    (project / "NOTES.md").write_text("mine\n")
+    for _ in range(2):  # twice: the second re-bake used to crash
+        cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path / "mine"),
+                     overwrite_if_exists=True, extra_context={"docker_level": level})
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    mine = files(project)
+    own = {str((package / "billing.py").relative_to(project)), "NOTES.md"}
+    assert own <= set(mine)
+    assert {k: v for k, v in mine.items() if k not in own} == files(fresh)
+
+
+def test_hostile_answers_replay_from_the_answers_file_to_the_same_project(tmp_path):
+    answers = {
+        "project_name": 'Quote " and \\ and } and %} #}',
+        "description": "Dollar $HOME, backtick `x`, emoji 😀, pipe | and <tag>",
+        "author_name": "O'Brien \\ Ünïcode",
+        "docker_level": "final-result",
+    }
+    first = bake(tmp_path / "first", project_slug="replayed", **answers)
+    recorded = json.loads((first / ".cookiecutter.json").read_text(encoding="utf-8"))
+    second = bake(tmp_path / "second", **recorded)
+    for path in first.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (second / path.relative_to(first)).read_bytes(), path
+
+
+@pytest.mark.docker
+def test_oci_labels_reach_the_built_image_exactly(tmp_path):
+    found = engine()
+    if not found.available:
+        pytest.skip(found.reason)
+    answers = {"description": 'Say "hi" \\ to $HOME and ${PATH} 😀', "author_name": "O'Brien $X"}
+    project = bake(tmp_path, docker_level="production-hardened", **answers)
+    labels = [
+        line for line in (project / "Dockerfile").read_text(encoding="utf-8").splitlines()
+        if line.lstrip().startswith(("LABEL", "org.opencontainers", "ARG"))
+    ]
+    context = tmp_path / "labels-only"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM scratch\n" + "\n".join(labels) + "\n")
+    tag = f"pydocker-labels-{tmp_path.name.lower()}"
+    run(["docker", "build", "-q", "-t", tag, str(context)], cwd=context)
+    try:
+        inspected = run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
+                        cwd=context)
+        image_labels = json.loads(inspected.stdout)
+    finally:
+        run(["docker", "image", "rm", "-f", tag], cwd=context, check=False)
+    assert image_labels["org.opencontainers.image.description"] == answers["description"]
+    assert image_labels["org.opencontainers.image.authors"] == "O'Brien $X <jane@example.com>"
