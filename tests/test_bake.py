@@ -130,10 +130,7 @@ def test_baked_python_passes_ruff_check_and_format(project):
 def test_pre_commit_config_present_when_asked_or_needed(project):
     config = project.path / ".pre-commit-config.yaml"
     # extra-2 cannot work without the export hook, so it always gets the config
-    needed = (
-        project.answers.use_pre_commit
-        or project.answers.docker_level == "extra-2-moving-complexity"
-    )
+    needed = project.answers.use_pre_commit or project.facts["needs_pre_commit"]
     assert config.exists() == needed
     if not needed:
         return

@@ -1,0 +1,107 @@
+"""The template's own sources stay easy to change: facts in one table, one file per level."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import LEVELS, ROOT
+
+CONFIG = json.loads((ROOT / "cookiecutter.json").read_text())
+PROJECT = next(p for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("{{"))
+DOCKER = ROOT / "templates" / "docker"
+LEVEL_NAME = "|".join(re.escape(level) for level in LEVELS)
+# A level's name on either side of ==, != or in, inside code
+COMPARISON = re.compile(
+    rf"""(==|!=|\bin\b)\s*[\[(]?[^\]\n]*?["']({LEVEL_NAME})["']|["']({LEVEL_NAME})["']\s*(==|!=)"""
+)
+
+
+def template_sources() -> list[Path]:
+    roots = [PROJECT, ROOT / "templates", ROOT / "hooks"]
+    files = [p for root in roots for p in root.rglob("*") if p.is_file()]
+    return [*files, ROOT / "local_extensions.py"]
+
+
+def code_of(path: Path) -> list[str]:
+    """The parts of a file that are code: Jinja tags, or all of a Python file."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".py" and "{{" not in path.name:
+        return [text]
+    return re.findall(r"{[{%](.*?)[}%]}", text, re.S)
+
+
+@pytest.mark.parametrize("path", template_sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_template_or_hook_compares_a_level_name(path):
+    found = [m.group(0) for chunk in code_of(path) for m in COMPARISON.finditer(chunk)]
+    assert not found, f"{path.relative_to(ROOT)} compares level names: {found}; read a fact"
+
+
+def test_no_test_decides_by_a_level_name():
+    """Tests may assert that an answer was recorded; rules come from _levels facts."""
+    found = {
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for path in (ROOT / "tests").glob("*.py")
+        if path.name != Path(__file__).name
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if COMPARISON.search(line) and not line.strip().startswith("assert ")
+    }
+    assert not found, f"tests compare level names, read a fact from _levels: {found}"
+
+
+def test_file_names_hold_one_short_condition():
+    for path in PROJECT.rglob("*"):
+        for condition in re.findall(r"{%\s*if (.*?)\s*%}", path.name):
+            assert not re.search(r"\b(and|or|not)\b|==|!=", condition), path.name
+            assert len(condition) <= 40, f"{path.name}: move the rule into _levels"
+
+
+def test_every_level_states_the_same_facts():
+    keys = {name: set(facts) for name, facts in CONFIG["_levels"].items()}
+    assert set(keys) == set(LEVELS)
+    assert len({frozenset(k) for k in keys.values()}) == 1, keys
+
+
+def test_each_level_has_one_dockerfile_named_for_it():
+    named = {p.name.removesuffix(".Dockerfile") for p in DOCKER.glob("*.Dockerfile")}
+    variants = {f"{level}-slim" for level, f in CONFIG["_levels"].items() if f["slim_variant"]}
+    assert named == set(LEVELS) | variants
+
+
+@pytest.mark.parametrize("path", sorted(DOCKER.glob("*.Dockerfile")), ids=lambda p: p.name)
+def test_level_dockerfiles_include_nothing_and_import_macros_without_context(path):
+    text = path.read_text(encoding="utf-8")
+    assert "{% include" not in text and "{%- include" not in text
+    assert "with context" not in text
+    assert not re.search(r"{%-?\s*set ", text), "a level's Dockerfile sets no variables"
+
+
+def body(path: Path) -> list[str]:
+    """A Dockerfile template without its header comment."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("FROM")) :]
+
+
+def test_steps_4_to_6_share_their_multi_stage_dockerfile_word_for_word():
+    step4, step5, step6 = (
+        body(DOCKER / f"{level}.Dockerfile")
+        for level in (
+            "step-4-nontrivial-improvements",
+            "step-5-larger-project",
+            "step-6-compiling-dependencies",
+        )
+    )
+    assert step4 == step5 == step6
+
+
+def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
+    full = body(DOCKER / "step-6-compiling-dependencies.Dockerfile")
+    slim = body(DOCKER / "step-6-compiling-dependencies-slim.Dockerfile")
+    added = [line for line in slim if line not in full]
+    assert [line for line in full if line not in slim] == [
+        "FROM python:{{ cookiecutter.python_version }} AS server"
+    ]
+    assert added[0] == "FROM python:{{ cookiecutter.python_version }}-slim AS server"
+    assert any("apt-get install" in line for line in added)
