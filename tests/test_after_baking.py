@@ -188,3 +188,29 @@ def test_moving_between_levels_matches_baking_the_target(template_repo, tmp_path
     assert sorted(moved_files) == sorted(direct_files)
     different = [name for name in direct_files if moved_files[name] != direct_files[name]]
     assert different == []
+
+
+def test_hostile_answers_survive_a_cruft_update(tmp_path):
+    template = make_template_repo(tmp_path / "template")
+    answers = {
+        "project_name": 'Quote " backslash \\ brace } percent %} 😀',
+        "project_slug": "hello-service",
+        "description": "Costs $5 (or ${PRICE}), uses `code` and <b>tags</b> | pipes",
+        "author_name": "O'Brien \\ Zoë",
+        "docker_level": "production-hardened",
+    }
+    project = cruft_create(template, tmp_path / "out", **answers)
+    commit_all(project, "baked")
+    before = files_of(project)
+
+    readme = template / "README.md"
+    readme.write_text(readme.read_text() + "\nA template change.\n")
+    git("commit", "-q", "-am", "template: unrelated change", cwd=template)
+    run([CRUFT, "update", "--skip-apply-ask", "--project-dir", project], cwd=project)
+
+    after = files_of(project)
+    state = json.loads(after.pop(".cruft.json"))
+    before.pop(".cruft.json")
+    assert after == before
+    recorded = state["context"]["cookiecutter"]
+    assert {key: recorded[key] for key in answers} == answers
