@@ -12,12 +12,14 @@ name and hook).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from pathlib import Path
+import sys
 
+from cookiecutter.exceptions import FailedHookException
+from jinja2 import pass_context
 from jinja2.ext import Extension
+
+from answer_checks import problems
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -41,9 +43,7 @@ def yaml_str(value: str) -> str:
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     text = _escape_control(text)
     # Characters outside the printable set would be refused by YAML parsers
-    text = "".join(
-        ch if ch.isprintable() or ch == " " else f"\\U{ord(ch):08x}" for ch in text
-    )
+    text = "".join(ch if ch.isprintable() or ch == " " else f"\\U{ord(ch):08x}" for ch in text)
     return f'"{text}"'
 
 
@@ -81,24 +81,22 @@ def md_text(value: str) -> str:
     return text
 
 
-def project_folder(slug: str) -> str:
-    """The project folder's name: the slug, or a placeholder when it is unusable.
+@pass_context
+def project_folder(context, slug: str) -> str:
+    """The project folder's name, once every answer has passed answer_checks.
 
-    Cookiecutter creates the folder before the pre-generation hook can refuse
-    the slug; a slug holding "/" or ".." would otherwise create folders outside
-    the output folder. The hook then refuses the slug and the placeholder
-    folder is removed.
+    Cookiecutter renders this name before it writes anything, the output
+    folder included, so a refused answer leaves nothing on disk: each problem
+    is printed as one ERROR: line and the bake stops.
     """
-    text = str(slug)
-    safe = (
-        text not in {"", ".", ".."}
-        and not re.search(r"[/\\\x00-\x1f:]", text)
-        and len(text.encode("utf-8", "surrogatepass")) <= 100
-    )
-    if safe:
-        return text
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"invalid-project-slug-{digest}"
+    found = problems(context["cookiecutter"])
+    if found:
+        for _field, message in found:
+            print(f"ERROR: {message}", file=sys.stderr)
+        raise FailedHookException(
+            f"{len(found)} answer(s) refused (see the ERROR: lines); nothing was written."
+        )
+    return slug
 
 
 def level(cookiecutter: dict) -> dict:
@@ -109,12 +107,6 @@ def level(cookiecutter: dict) -> dict:
     facts["name"] = cookiecutter["docker_level"]
     facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
     return facts
-
-
-def reserved_names(_cookiecutter: dict) -> dict:
-    """The names a package may not take: templates/locks/reserved-names.json."""
-    table = Path(__file__).parent / "templates" / "locks" / "reserved-names.json"
-    return json.loads(table.read_text(encoding="utf-8"))
 
 
 class AnswersExtension(Extension):
@@ -130,5 +122,4 @@ class AnswersExtension(Extension):
             md_text=md_text,
             project_folder=project_folder,
             level=level,
-            reserved_names=reserved_names,
         )

@@ -96,8 +96,22 @@ def locked_import_names():
             pins.add(f"{package['name']}=={package['version']}")
     names = {pin.split("==")[0].lower().replace("-", "_") for pin in pins}
     with tempfile.TemporaryDirectory() as target:
-        subprocess.run([sys.executable, "-m", "uv", "pip", "install", "--quiet", "--no-deps",
-                        "--target", target, *sorted(pins)], env=tool_env(), check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "uv",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                target,
+                *sorted(pins),
+            ],
+            env=tool_env(),
+            check=True,
+        )
         for record in Path(target).glob("*.dist-info/RECORD"):
             for line in record.read_text().splitlines():
                 top = line.split(",")[0].split("/")[0]

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import LEVELS, ROOT, run
-from docker_harness import engine
-from cookiecutter.exceptions import FailedHookException
 from cookiecutter.environment import StrictEnvironment
+from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
+from docker_harness import engine
 from dockerfile_parse import DockerfileParser
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -34,11 +34,13 @@ FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 
 
 def bake(output: Path, **answers) -> Path:
-    return Path(cookiecutter(str(ROOT), no_input=True, output_dir=str(output), extra_context=answers))
+    return Path(
+        cookiecutter(str(ROOT), no_input=True, output_dir=str(output), extra_context=answers)
+    )
 
 
 def refuse(output: Path, capfd, **answers) -> list[str]:
-    """Bake, expect the hook to refuse; return the ERROR: lines. Nothing may be left."""
+    """Bake, expect a refusal; return the ERROR: lines. Nothing may be left."""
     with pytest.raises(FailedHookException):
         bake(output, **answers)
     err = capfd.readouterr().err
@@ -115,16 +117,49 @@ def assert_ruff_clean(project: Path) -> None:
 
 # Text that has broken templates before: quotes, backslashes, shell and
 # Markdown and YAML syntax, emoji, rare CJK...
-TRICKY = ['"', "'", '"""', "\\", "\\N{BULLET}", "\\x41", "C:\\new\\table", "{", "}", "%}",
-          "#}", "}}", "#", "$HOME", "${X}", "`", "*", "_", "[x](y)", "<b>", "&amp;", "|", "- ",
-          "1. ", "> ", "---", ": ", "😀", "𠀋", "Ñ", " ", "  ", "\u00a0"]
+TRICKY = [
+    '"',
+    "'",
+    '"""',
+    "\\",
+    "\\N{BULLET}",
+    "\\x41",
+    "C:\\new\\table",
+    "{",
+    "}",
+    "%}",
+    "#}",
+    "}}",
+    "#",
+    "$HOME",
+    "${X}",
+    "`",
+    "*",
+    "_",
+    "[x](y)",
+    "<b>",
+    "&amp;",
+    "|",
+    "- ",
+    "1. ",
+    "> ",
+    "---",
+    ": ",
+    "😀",
+    "𠀋",
+    "Ñ",
+    " ",
+    "  ",
+    "\u00a0",
+]
 # ...and what must be refused: line breaks, NUL, other control characters
 BREAKING = ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]
 ONE_LINE = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
 PIECE = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=ONE_LINE, max_size=12))
 GOOD_TEXT = st.lists(PIECE, max_size=8).map("".join)
-BAD_TEXT = st.lists(st.one_of(PIECE, st.sampled_from(BREAKING), st.text(max_size=6)),
-                    min_size=1, max_size=8).map("".join)
+BAD_TEXT = st.lists(
+    st.one_of(PIECE, st.sampled_from(BREAKING), st.text(max_size=6)), min_size=1, max_size=8
+).map("".join)
 # Mostly text that must bake, sometimes text that must be refused
 TEXT = st.one_of(GOOD_TEXT, GOOD_TEXT, GOOD_TEXT, BAD_TEXT)
 EMAIL = st.one_of(st.emails(), st.emails(), GOOD_TEXT.map(lambda t: f"{t}@example.com"), TEXT)
@@ -135,8 +170,7 @@ def as_cookiecutter_passes_it(value: str) -> str:
     return StrictEnvironment().from_string(value).render()
 
 
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(
     level=st.sampled_from(LEVELS),
     project_name=TEXT.filter(lambda t: t.strip()),
@@ -188,7 +222,9 @@ def test_a_description_cannot_run_code_when_the_package_is_imported(tmp_path):
     project = bake(tmp_path, description=INJECTION, docker_level="production-hardened")
     subprocess.run(
         [sys.executable, "-c", "import hello_service, hello_service.main"],
-        cwd=project, env={"PYTHONPATH": str(project / "src"), "PATH": ""}, check=False,
+        cwd=project,
+        env={"PYTHONPATH": str(project / "src"), "PATH": ""},
+        check=False,
         capture_output=True,
     )
     for folder in (project, tmp_path, Path.cwd()):
@@ -214,17 +250,23 @@ def test_descriptions_that_broke_python_now_pass_the_projects_own_ruff(descripti
 
 @pytest.mark.parametrize("field", ["project_slug", "package_name", "author_email"])
 def test_a_trailing_newline_is_refused(field, tmp_path, capfd):
-    good = {"project_slug": "hello-service", "package_name": "hello_service",
-            "author_email": "jane@example.com"}
+    good = {
+        "project_slug": "hello-service",
+        "package_name": "hello_service",
+        "author_email": "jane@example.com",
+    }
     # cookiecutter drops one trailing newline when it renders the answer; the
-    # second reaches the hook, as a newline from a form or a replay file would
+    # second reaches the checks, as a newline from a form or a replay file would
     errors = refuse(tmp_path, capfd, **{field: good[field] + "\n\n"})
     assert any(line.startswith(f"ERROR: {field} ") for line in errors), errors
 
 
 @pytest.mark.parametrize("field", FREE_TEXT)
-@pytest.mark.parametrize("character", ["\n", "\r", "\x00", "\x1b", "\u2028"],
-                         ids=["LF", "CR", "NUL", "ESC", "LINE-SEPARATOR"])
+@pytest.mark.parametrize(
+    "character",
+    ["\n", "\r", "\x00", "\x1b", "\u2028"],
+    ids=["LF", "CR", "NUL", "ESC", "LINE-SEPARATOR"],
+)
 def test_control_characters_in_one_line_answers_are_refused(field, character, tmp_path, capfd):
     value = {"author_email": f"jane{character}@example.com"}.get(field, f"Line one{character}two")
     errors = refuse(tmp_path, capfd, **{field: value})
@@ -250,8 +292,12 @@ def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path
 
 @pytest.mark.parametrize(
     "name, slug",
-    [("Señor Cañón", "senor-canon"), ("Ops Portal (beta)", "ops-portal-beta"),
-     ("Hello_World  Service!", "hello-world-service"), ("Ünïcödé  API v2", "unicode-api-v2")],
+    [
+        ("Señor Cañón", "senor-canon"),
+        ("Ops Portal (beta)", "ops-portal-beta"),
+        ("Hello_World  Service!", "hello-world-service"),
+        ("Ünïcödé  API v2", "unicode-api-v2"),
+    ],
 )
 def test_the_default_slug_is_a_transliterated_slug_of_the_name(name, slug, tmp_path):
     project = bake(tmp_path, project_name=name)
@@ -298,9 +344,19 @@ def test_the_reserved_names_cover_every_offered_python_and_every_locked_package(
 
 
 EMAILS = [
-    "jane@example.com", "jane.doe+tag@example.co.uk", "a b@example.com", "jane@localhost",
-    "jane..doe@example.com", ".jane@example.com", "jane.@example.com", "jane@@example.com",
-    "jane@example..com", "@example.com", "jane@", "jane", "j@e.c",
+    "jane@example.com",
+    "jane.doe+tag@example.co.uk",
+    "a b@example.com",
+    "jane@localhost",
+    "jane..doe@example.com",
+    ".jane@example.com",
+    "jane.@example.com",
+    "jane@@example.com",
+    "jane@example..com",
+    "@example.com",
+    "jane@",
+    "jane",
+    "j@e.c",
 ]
 
 
@@ -309,21 +365,21 @@ def test_the_email_check_agrees_with_poetry(tmp_path, capfd):
     pyproject = (template / "pyproject.toml").read_text(encoding="utf-8")
     verdicts = {}
     for index, email in enumerate(EMAILS):
-        folder = tmp_path / f"hook-{index}"
+        folder = tmp_path / f"bake-{index}"
         folder.mkdir()
         try:
             bake(folder, author_email=email)
-            hook_accepts = True
+            template_accepts = True
         except FailedHookException:
-            hook_accepts = False
+            template_accepts = False
         capfd.readouterr()
         (template / "pyproject.toml").write_text(
             pyproject.replace('"jane@example.com"', json.dumps(email)), encoding="utf-8"
         )
         poetry = run([BIN / "poetry", "check"], cwd=template, check=False)
-        verdicts[email] = (hook_accepts, poetry.returncode == 0)
+        verdicts[email] = (template_accepts, poetry.returncode == 0)
     assert {e: v for e, v in verdicts.items() if v[0] != v[1]} == {}
-    assert {hook for hook, _ in verdicts.values()} == {True, False}
+    assert {ours for ours, _ in verdicts.values()} == {True, False}
 
 
 @pytest.mark.parametrize("slug", ["a/b", "../escape", "a" * 300, ".", "hello service"])
@@ -335,6 +391,13 @@ def test_a_refused_slug_leaves_no_folder_anywhere(slug, tmp_path, capfd):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_a_refused_answer_does_not_even_create_the_output_folder(tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        bake(tmp_path / "not" / "yet", package_name="pluggy")
+    assert capfd.readouterr().err.startswith("ERROR: package_name 'pluggy'")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path, capfd):
     errors = refuse(tmp_path, capfd, project_name="😀😀")
     assert errors == [
@@ -344,7 +407,7 @@ def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path
 
 
 def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, capfd):
-    # cookiecutter renders --no-input answers once: this one reaches the hook as "{{ x }}"
+    # cookiecutter renders --no-input answers once: this one reaches the checks as "{{ x }}"
     errors = refuse(tmp_path, capfd, description="{{ '{{' }} x }}")
     assert len(errors) == 1 and errors[0].startswith("ERROR: description "), errors
     assert "update" in errors[0]
@@ -363,8 +426,13 @@ def test_rebaking_over_a_project_gives_a_fresh_bake_next_to_the_users_files(leve
     (package / "billing.py").write_text("RATE = 1\n")
     (project / "NOTES.md").write_text("mine\n")
     for _ in range(2):  # twice: the second re-bake used to crash
-        cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path / "mine"),
-                     overwrite_if_exists=True, extra_context={"docker_level": level})
+        cookiecutter(
+            str(ROOT),
+            no_input=True,
+            output_dir=str(tmp_path / "mine"),
+            overwrite_if_exists=True,
+            extra_context={"docker_level": level},
+        )
 
     def files(root: Path) -> dict[str, bytes]:
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
@@ -398,7 +466,8 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
     answers = {"description": 'Say "hi" \\ to $HOME and ${PATH} 😀', "author_name": "O'Brien $X"}
     project = bake(tmp_path, docker_level="production-hardened", **answers)
     labels = [
-        line for line in (project / "Dockerfile").read_text(encoding="utf-8").splitlines()
+        line
+        for line in (project / "Dockerfile").read_text(encoding="utf-8").splitlines()
         if line.lstrip().startswith(("LABEL", "org.opencontainers", "ARG"))
     ]
     context = tmp_path / "labels-only"
@@ -407,8 +476,9 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
     tag = f"pydocker-labels-{tmp_path.name.lower()}"
     run(["docker", "build", "-q", "-t", tag, str(context)], cwd=context)
     try:
-        inspected = run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
-                        cwd=context)
+        inspected = run(
+            ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag], cwd=context
+        )
         image_labels = json.loads(inspected.stdout)
     finally:
         run(["docker", "image", "rm", "-f", tag], cwd=context, check=False)

@@ -26,7 +26,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
-def test_bad_answer_fails_the_hook_and_leaves_nothing(answers, bad, tmp_path, capfd):
+def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd):
     with pytest.raises(FailedHookException):
         cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path), extra_context=answers)
 
