@@ -1,0 +1,385 @@
+"""Fast tier: every level's deploy/kubernetes/ base renders, validates and fits its image.
+
+The manifests are checked offline, never applied: kustomize (built into kubectl)
+renders them, the Kubernetes API schemas that kubernetes-validate bundles and
+checkov's Kubernetes checks judge the result, and the Deployment is compared
+with what the baked Dockerfile and gunicorn.conf.py say.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import LEVEL_FACTS, LEVELS, ROOT, Answers, level_params
+from dockerfile_parse import DockerfileParser
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from kubernetes_validate.utils import all_versions, major_minor
+from kubernetes_validate.utils import validate as validate_against_schema
+from packaging.version import Version
+
+BIN = Path(sys.executable).parent
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+DEPLOY = Path("deploy") / "kubernetes"
+KINDS = {
+    "Namespace",
+    "Deployment",
+    "Service",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "NetworkPolicy",
+}
+# What checkov may report as skipped, and why: a digest exists only after a
+# release; images without a USER run as root.
+SKIPPABLE_EVERYWHERE = {"CKV_K8S_43"}
+SKIPPABLE_AS_ROOT = {"CKV_K8S_23", "CKV_K8S_40"}
+
+
+def newest_kubernetes_minors(count: int = 3) -> list[str]:
+    """The `count` newest minor versions whose schemas kubernetes-validate ships."""
+    minors = sorted({major_minor(v) for v in all_versions()}, key=Version)
+    return minors[-count:]
+
+
+KUBERNETES_VERSIONS = newest_kubernetes_minors()
+
+
+@pytest.fixture(params=level_params())
+def project(request, bake):
+    return bake(request.param)
+
+
+@cache
+def render(folder: Path) -> tuple[dict, ...]:
+    """What `kubectl apply -k` would send: the base rendered by kustomize."""
+    proc = subprocess.run(
+        [BIN / "kubectl", "kustomize", folder], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, f"kubectl kustomize {folder} failed:\n{proc.stderr}"
+    return tuple(doc for doc in yaml.safe_load_all(proc.stdout) if doc)
+
+
+def rendered(project) -> dict[str, dict]:
+    """The rendered resources by kind (the base has one of each)."""
+    resources = render(project.path / DEPLOY)
+    by_kind = {doc["kind"]: doc for doc in resources}
+    assert len(by_kind) == len(resources), "one resource of each kind expected"
+    return by_kind
+
+
+def container(project) -> dict:
+    (only,) = rendered(project)["Deployment"]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def pod_spec(project) -> dict:
+    return rendered(project)["Deployment"]["spec"]["template"]["spec"]
+
+
+def final_stage(project) -> list[dict]:
+    """The final stage's instructions of the baked Dockerfile, parsed."""
+    structure = DockerfileParser(str(project.path / "Dockerfile")).structure
+    last_from = max(i for i, step in enumerate(structure) if step["instruction"] == "FROM")
+    return structure[last_from:]
+
+
+def instruction(project, keyword: str) -> str | None:
+    values = [step["value"] for step in final_stage(project) if step["instruction"] == keyword]
+    return values[-1] if values else None
+
+
+def gunicorn_settings(project, env: dict[str, str]) -> dict:
+    """gunicorn.conf.py evaluated with exactly the environment the pod gives it."""
+    script = (
+        "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'graceful_timeout')}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def pod_environment(project) -> dict[str, str]:
+    return {item["name"]: item["value"] for item in container(project).get("env", [])}
+
+
+def cpu_cores(quantity: str) -> float:
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def test_kustomization_lists_every_manifest_in_the_folder(project):
+    folder = project.path / DEPLOY
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    on_disk = {p.name for p in folder.glob("*.yaml")} - {"kustomization.yaml"}
+    assert sorted(kustomization["resources"]) == sorted(on_disk)
+
+
+def test_base_renders_one_of_each_resource_in_the_project_namespace(project):
+    resources = rendered(project)
+    slug = project.path.name
+    assert set(resources) == KINDS
+    assert resources["Namespace"]["metadata"]["name"] == slug
+    for kind, resource in resources.items():
+        if kind != "Namespace":
+            assert resource["metadata"]["namespace"] == slug, kind
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_rendered_resources_validate_against_the_kubernetes_schemas(project, version):
+    for resource in render(project.path / DEPLOY):
+        validate_against_schema(resource, version, strict=True)
+
+
+def checkov_report(project, tmp_path) -> dict:
+    assert CHECKOV.exists(), "checkov is missing: run `bash scripts/dev-env`"
+    (tmp_path / "rendered.yaml").write_text(yaml.safe_dump_all(render(project.path / DEPLOY)))
+    proc = subprocess.run(
+        [CHECKOV, "-d", tmp_path, "--framework", "kubernetes", "--skip-download", "--compact"]
+        + ["-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.stdout.lstrip().startswith("{"), f"checkov said:\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(proc.stdout)
+
+
+def test_checkov_finds_nothing_that_is_not_skipped_with_a_reason(project, tmp_path):
+    report = checkov_report(project, tmp_path)
+    results = report["results"]
+    assert report["summary"]["passed"] > 0 and not results["parsing_errors"]
+    failed = [
+        f"{c['check_id']} {c['check_name']} ({c['resource']})" for c in results["failed_checks"]
+    ]
+    assert not failed
+    skipped = {
+        c["check_id"]: c["check_result"]["suppress_comment"] for c in results["skipped_checks"]
+    }
+    allowed = SKIPPABLE_EVERYWHERE | (set() if project.facts["user_id"] else SKIPPABLE_AS_ROOT)
+    assert set(skipped) <= allowed
+    assert all(len(reason.split()) >= 5 for reason in skipped.values()), skipped
+
+
+def test_image_is_named_once_in_the_kustomization(project):
+    slug = project.path.name
+    folder = project.path / DEPLOY
+    deployment = yaml.safe_load((folder / "deployment.yaml").read_text())
+    (written,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert written["image"] == slug
+    (entry,) = yaml.safe_load((folder / "kustomization.yaml").read_text())["images"]
+    assert entry["name"] == slug and entry["newName"] == f"ghcr.io/OWNER/{slug}"
+    assert container(project)["image"] == f"ghcr.io/OWNER/{slug}:{entry['newTag']}"
+    mentions = [p.name for p in folder.glob("*.yaml") if "ghcr.io" in p.read_text()]
+    assert mentions == ["kustomization.yaml"]
+
+
+def test_kustomization_starts_at_the_projects_version(project):
+    (entry,) = yaml.safe_load((project.path / DEPLOY / "kustomization.yaml").read_text())["images"]
+    pyproject = tomllib.loads((project.path / "pyproject.toml").read_text())
+    assert entry["newTag"] == pyproject["project"]["version"]
+
+
+def test_rolling_update_never_removes_a_ready_pod_first(project):
+    strategy = rendered(project)["Deployment"]["spec"]["strategy"]
+    assert strategy["type"] == "RollingUpdate"
+    assert strategy["rollingUpdate"]["maxUnavailable"] == 0
+    assert strategy["rollingUpdate"]["maxSurge"] >= 1
+
+
+def test_two_replicas_at_least_and_the_autoscaler_owns_the_count(project):
+    resources = rendered(project)
+    autoscaler = resources["HorizontalPodAutoscaler"]["spec"]
+    assert autoscaler["minReplicas"] == 2 and autoscaler["maxReplicas"] > 2
+    assert autoscaler["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": resources["Deployment"]["metadata"]["name"],
+    }
+    # A replicas field would reset the autoscaler's choice on every apply
+    assert "replicas" not in resources["Deployment"]["spec"]
+
+
+def test_service_budget_and_policy_select_the_deployments_pods(project):
+    resources = rendered(project)
+    pod_labels = resources["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    selectors = {
+        "Deployment": resources["Deployment"]["spec"]["selector"]["matchLabels"],
+        "Service": resources["Service"]["spec"]["selector"],
+        "PodDisruptionBudget": resources["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"],
+        "NetworkPolicy": resources["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"],
+    }
+    for kind, selector in selectors.items():
+        assert selector and selector.items() <= pod_labels.items(), kind
+    assert resources["PodDisruptionBudget"]["spec"]["maxUnavailable"] == 1
+
+
+def test_service_and_network_policy_use_the_containers_http_port(project):
+    resources = rendered(project)
+    named = {port["name"] for port in container(project)["ports"]}
+    assert [p["targetPort"] for p in resources["Service"]["spec"]["ports"]] == ["http"]
+    (rule,) = resources["NetworkPolicy"]["spec"]["ingress"]
+    assert [p["port"] for p in rule["ports"]] == ["http"] and "http" in named
+
+
+def test_startup_readiness_and_liveness_probes_call_the_health_endpoint(project):
+    probes = {name: container(project).get(name) for name in ("startupProbe", "readinessProbe")}
+    probes["livenessProbe"] = container(project).get("livenessProbe")
+    for name, probe in probes.items():
+        assert probe, f"no {name}"
+        assert probe["httpGet"]["port"] == "http", name
+        assert probe["httpGet"]["path"] == "/health", name
+
+
+def test_pod_is_locked_down_as_far_as_the_image_allows(project):
+    security = container(project)["securityContext"]
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["privileged"] is False
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    spec = pod_spec(project)
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+
+
+def test_tmp_is_the_only_writable_path_and_lives_in_memory(project):
+    mounts = container(project)["volumeMounts"]
+    assert [m["mountPath"] for m in mounts] == ["/tmp"]
+    (volume,) = pod_spec(project)["volumes"]
+    assert volume["name"] == mounts[0]["name"]
+    assert volume["emptyDir"]["medium"] == "Memory" and volume["emptyDir"]["sizeLimit"]
+
+
+def test_workers_are_sized_to_the_cpu_limit(project):
+    resources = container(project)["resources"]
+    assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
+    workers = gunicorn_settings(project, pod_environment(project))["workers"]
+    assert workers == 2 * cpu_cores(resources["limits"]["cpu"])
+    assert cpu_cores(resources["requests"]["cpu"]) <= cpu_cores(resources["limits"]["cpu"])
+
+
+# The Deployment against the image: what the Dockerfile and gunicorn.conf.py say
+
+
+def test_pod_runs_as_the_images_user(project):
+    user = instruction(project, "USER")
+    context = pod_spec(project)["securityContext"]
+    if user is None:  # the image runs as root
+        assert "runAsNonRoot" not in context and "runAsUser" not in context
+        assert not project.facts["user_id"]
+        return
+    uid, _, gid = user.partition(":")
+    assert context["runAsNonRoot"] is True
+    assert context["runAsUser"] == int(uid) == project.facts["user_id"]
+    assert context["runAsGroup"] == int(gid or uid)
+
+
+def test_a_root_image_says_so_in_the_deployment(project):
+    text = (project.path / DEPLOY / "deployment.yaml").read_text()
+    namespace = rendered(project)["Namespace"]["metadata"]["labels"]
+    enforced = namespace["pod-security.kubernetes.io/enforce"]
+    if instruction(project, "USER") is None:
+        assert re.search(r"^# This level's image runs as root", text, re.M)
+        assert enforced == "baseline"
+    else:
+        assert "runs as root" not in text
+        assert enforced == "restricted"
+
+
+def test_container_port_is_the_one_gunicorn_binds(project):
+    bind = gunicorn_settings(project, pod_environment(project))["bind"]
+    (port,) = container(project)["ports"]
+    assert port["containerPort"] == int(bind.rsplit(":", 1)[1])
+    exposed = instruction(project, "EXPOSE")
+    if exposed is not None:
+        assert exposed.split() == [str(port["containerPort"])]
+
+
+def test_probes_call_the_path_the_image_checks_and_the_app_serves(project):
+    path = container(project)["readinessProbe"]["httpGet"]["path"]
+    main = next(project.path.rglob("main.py")).read_text()
+    assert path in re.findall(r"@app\.(?:get|route)\(\s*[\"']([^\"']+)[\"']", main)
+    healthcheck = instruction(project, "HEALTHCHECK")
+    if healthcheck is not None:
+        urls = re.findall(r"http://[^/\s'\"]+(/[^\s'\"]*)", healthcheck)
+        assert urls == [path]
+
+
+def test_grace_period_covers_the_prestop_pause_and_gunicorns_graceful_timeout(project):
+    spec = pod_spec(project)
+    graceful = gunicorn_settings(project, pod_environment(project))["graceful_timeout"]
+    pause = container(project)["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert 0 < pause < graceful  # short: endpoints drain, then Gunicorn stops
+    assert spec["terminationGracePeriodSeconds"] > pause + graceful
+
+
+# The README part that the baked README includes for shipping to Kubernetes
+
+
+def readme_fragment(level: str) -> str:
+    """templates/readme/_kubernetes.md rendered for one level, as baking renders it."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from local_extensions import AnswersExtension
+    finally:
+        sys.path.remove(str(ROOT))
+    environment = Environment(
+        loader=FileSystemLoader(str(ROOT / "templates")),
+        extensions=[AnswersExtension],
+        undefined=StrictUndefined,
+    )
+    settings = json.loads((ROOT / "cookiecutter.json").read_text())
+    answers = {
+        **settings,
+        "project_slug": "hello-service",
+        "package_name": "hello_service",
+        "docker_level": level,
+        "python_version": settings["python_version"][0],
+    }
+    return environment.get_template("readme/_kubernetes.md").render(cookiecutter=answers)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_readme_shows_how_to_apply_and_ship_a_release(level):
+    text = readme_fragment(level)
+    assert "kubectl apply -k deploy/kubernetes" in text
+    assert "kustomize edit set image hello-service=ghcr.io/OWNER/hello-service:" in text
+    assert "validated, not run" in text
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_readme_says_whether_the_pod_runs_as_root(level):
+    text = readme_fragment(level)
+    user_id = LEVEL_FACTS[level]["user_id"]
+    if user_id:
+        assert f"UID {user_id}" in text and "runs as root" not in text
+    else:
+        assert "the image runs as root and the pod does too" in text
+
+
+def test_readme_quotes_the_manifests_numbers(bake):
+    project = bake(Answers("production-hardened"))
+    text = readme_fragment("production-hardened")
+    resources = container(project)["resources"]
+    pause = container(project)["lifecycle"]["preStop"]["sleep"]["seconds"]
+    graceful = gunicorn_settings(project, pod_environment(project))["graceful_timeout"]
+    assert f"{pause}-second `preStop` pause" in text
+    assert f"`GUNICORN_GRACEFUL_TIMEOUT` ({graceful} s)" in text
+    assert f"grace period, {pod_spec(project)['terminationGracePeriodSeconds']} s" in text
+    assert f"`WEB_CONCURRENCY` is {pod_environment(project)['WEB_CONCURRENCY']}" in text
+    assert f"{resources['limits']['memory'].removesuffix('Mi')} MiB" in text
+    autoscaler = rendered(project)["HorizontalPodAutoscaler"]["spec"]
+    assert f"over {autoscaler['metrics'][0]['resource']['target']['averageUtilization']}%" in text
