@@ -81,13 +81,17 @@ def test_compose_file_validates_against_compose_spec(project):
     assert_valid("compose-spec", project.path / "compose.yaml")
 
 
-def test_ci_workflow_and_dependabot_validate_against_their_schemas(project):
-    assert_valid("github-workflows", project.path / ".github" / "workflows" / "ci.yml")
+def test_workflows_and_dependabot_validate_against_their_schemas(project):
+    workflows = sorted((project.path / ".github" / "workflows").glob("*.yml"))
+    assert {"ci.yml", "release.yml"} <= {path.name for path in workflows}
+    for path in workflows:
+        assert_valid("github-workflows", path)
     assert_valid("dependabot", project.path / ".github" / "dependabot.yml")
     workflow = yaml.safe_load((project.path / ".github" / "workflows" / "ci.yml").read_text())
     steps = " ".join(str(step) for job in workflow["jobs"].values() for step in job["steps"])
     assert "poetry run pytest" in steps and "hadolint" in steps and "build-push-action" in steps
     assert ("pre-commit run" in steps) == (project.path / ".pre-commit-config.yaml").exists()
+    assert ("poetry export --with prod" in steps) == project.facts["requirements"]
     ecosystems = {
         update["package-ecosystem"]
         for update in yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())[
@@ -134,8 +138,10 @@ def test_pre_commit_config_present_when_asked_or_needed(project):
     assert config.exists() == needed
     if not needed:
         return
-    hooks = {h["id"] for repo in yaml.safe_load(config.read_text())["repos"] for h in repo["hooks"]}
-    assert {"poetry-check-lock", "ruff-check", "ruff-format"} <= hooks
+    repos = yaml.safe_load(config.read_text())["repos"]
+    hooks = {h["id"] for repo in repos for h in repo["hooks"]}
+    assert {"poetry-check", "poetry-lock", "ruff-check", "ruff-format"} <= hooks
+    assert all(repo["repo"].startswith("https://github.com/") for repo in repos)
     assert ("poetry-export" in hooks) == project.facts["requirements"]
 
 

@@ -1,4 +1,4 @@
-"""Once per level: the baked project's own tests and pre-commit hooks pass."""
+"""Once per level: the baked project's own tests pass (its pre-commit hooks: test_toolchain)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 import tomllib
 
 import pytest
-from conftest import LEVELS, ROOT, TOOLS, Answers, level_params, run
+from conftest import ROOT, TOOLS, level_params, run
 from tooling import BIN
 
 
@@ -24,41 +24,6 @@ def test_baked_project_tests_pass_in_its_own_environment(project):
         [BIN / "poetry", "run", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, **env
     )
     assert re.search(r"\b[3-9] passed\b", result.stdout), result.stdout
-
-
-PRE_COMMIT = [
-    *(pytest.param(Answers(level), id=level) for level in LEVELS),
-    pytest.param(
-        Answers("extra-2-moving-complexity", use_pre_commit=False),
-        id="extra-2-moving-complexity-pre-commit-declined",
-    ),
-]
-
-
-@pytest.mark.parametrize("project", PRE_COMMIT, indirect=True)
-def test_pre_commit_passes_and_keeps_requirements_unchanged(project):
-    requirements = project / "requirements.txt"
-    before = requirements.read_bytes() if requirements.exists() else None
-    git = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    run(["git", "init", "-q"], cwd=project, **git)
-    run(["git", "add", "-A"], cwd=project, **git)
-    result = run(
-        [BIN / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
-        cwd=project,
-        timeout=900,
-        check=False,
-        **git,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Passed" in result.stdout
-    if before is not None:
-        assert requirements.read_bytes() == before
-        assert "requirements.txt is exported from poetry.lock" in result.stdout
 
 
 def test_pinned_tools_match_the_locks_and_the_test_requirements():

