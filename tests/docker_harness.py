@@ -5,13 +5,21 @@ stray files into it, runs `docker compose up --build`, exercises every
 published service, probes the running containers, stops everything with
 `docker compose down`, and returns what it saw. Everything it started is
 removed in a `finally`, including the images it built.
+
+`behind_proxy()` serves the project behind a proxy container on the Compose
+network and records which forwarded headers the server believed;
+`watch_edits()` runs `docker compose watch`, edits the code and records the
+first new answer (and how long it took). Both clean up the same way.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
+import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -95,10 +103,12 @@ class Run:
     leftovers: list[str] = field(default_factory=list)
 
 
-def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+def get(
+    port: int, path: str, timeout: float = 5.0, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -163,13 +173,16 @@ class Compose:
         ]  # fmt: skip
         self.project_dir = project_dir
 
-    def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> str:
+    def __call__(
+        self, *args: str, timeout: float = 120, check: bool = True, env: dict | None = None
+    ) -> str:
         proc = subprocess.run(
             [*self.base, *args],
             cwd=self.project_dir,
             capture_output=True,
             text=True,
             timeout=timeout,
+            env={**os.environ, **(env or {})},
         )
         if check and proc.returncode != 0:
             raise AssertionError(
@@ -291,13 +304,196 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
         run.shutdown_logs = follower.communicate(timeout=60)[0]
         progress(f"[docker] {compose.name}: down in {run.down_seconds:.1f} s")
     finally:
-        compose("down", "--rmi", "local", "--volumes", "--remove-orphans", timeout=300, check=False)
-        for image in run.built_images:
-            subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
-        label = f"label=com.docker.compose.project={compose.name}"
-        for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
-            listed = subprocess.run(
-                ["docker", *kind, "--quiet", "--filter", label], capture_output=True, text=True
-            )
-            run.leftovers += [f"{kind[0]} {item}" for item in listed.stdout.split()]
+        run.leftovers = clean_up(compose, run.built_images)
     return run
+
+
+def clean_up(compose: Compose, built_images: list[str]) -> list[str]:
+    """Remove everything a compose project started and the images it built; what is left."""
+    compose("down", "--rmi", "local", "--volumes", "--remove-orphans", timeout=300, check=False)
+    for image in built_images:
+        subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
+    label = f"label=com.docker.compose.project={compose.name}"
+    left = []
+    for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
+        listed = subprocess.run(
+            ["docker", *kind, "--quiet", "--filter", label], capture_output=True, text=True
+        )
+        left += [f"{kind[0]} {item}" for item in listed.stdout.split()]
+    return left
+
+
+# --- Behind a proxy: which forwarded headers the server believes ---------------------
+
+PROXY_PORT = "8080"
+
+
+@dataclass
+class Forwarded:
+    proxy_address: str = ""
+    untrusted_proxy: dict = field(default_factory=dict)  # GET / through the proxy, default
+    trusted_proxy: dict = field(default_factory=dict)  # ... FORWARDED_ALLOW_IPS=<proxy>
+    spoofing_client: dict = field(default_factory=dict)  # direct, X-Forwarded-Proto: https
+    leftovers: list[str] = field(default_factory=list)
+
+
+def write_proxy_override(project: Path, folder: Path, python: str) -> Path:
+    """Loopback ports for every service, FORWARDED_ALLOW_IPS from TRUSTED_PROXIES,
+    and a `proxy` service (tests/forwarding_proxy.py) in front of `server`."""
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    override = {"services": {}}
+    for name in services:
+        override["services"][name] = {"ports": [f"127.0.0.1::{CONTAINER_PORT}"]}
+    override["services"]["server"]["environment"] = {
+        "FORWARDED_ALLOW_IPS": "${TRUSTED_PROXIES:-127.0.0.1,::1}"
+    }
+    override["services"]["proxy"] = {
+        "image": f"python:{python}-slim",
+        "pull_policy": "never",
+        "command": ["python", "-u", "/proxy.py", f"server:{CONTAINER_PORT}"],
+        "volumes": [f"{HERE / 'forwarding_proxy.py'}:/proxy.py:ro"],
+        "ports": [f"127.0.0.1::{PROXY_PORT}"],
+    }
+    # `ports: !override` replaces the project's published ports instead of adding to them
+    text = yaml.safe_dump(override, sort_keys=False)
+    text = re.sub(r"^(    ports:)$", r"\1 !override", text, flags=re.M)
+    path = folder / "compose.test-proxy.yaml"
+    path.write_text(text)
+    return path
+
+
+def behind_proxy(command: tuple[str, ...], project: Path, scratch: Path, python: str) -> Forwarded:
+    """GET / through a proxy container on the Compose network that says https,
+    with the server trusting the default (loopback) and then the proxy's address;
+    and directly from the host with a spoofed X-Forwarded-Proto."""
+    compose = Compose(command, project, write_proxy_override(project, scratch, python))
+    record = Forwarded()
+    built: list[str] = []
+
+    def index(port: int, headers=None) -> dict:
+        wait_for(port, "/health", seconds=90)
+        status, body = get(port, "/", headers=headers)
+        assert status == 200, (status, body[:500])
+        return json.loads(body)
+
+    def ports() -> tuple[int, int]:
+        found = [
+            int(compose("port", name, port).strip().rsplit(":", 1)[1])
+            for name, port in (("server", CONTAINER_PORT), ("proxy", PROXY_PORT))
+        ]
+        return found[0], found[1]
+
+    try:
+        compose("up", "--detach", "proxy")
+        proxy = compose("ps", "--quiet", "proxy").strip()
+        record.proxy_address = subprocess.run(
+            ["docker", "inspect", "--format",
+             "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", proxy],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        compose("up", "--build", "--detach", "server", timeout=1800)
+        built = compose("images", "--quiet", "server").split()
+        server, via_proxy = ports()
+        index(server)
+        record.untrusted_proxy = index(via_proxy)
+        compose("up", "--detach", "server", env={"TRUSTED_PROXIES": record.proxy_address})
+        server, via_proxy = ports()
+        index(server)
+        record.trusted_proxy = index(via_proxy)
+        record.spoofing_client = index(server, headers={"X-Forwarded-Proto": "https"})
+    finally:
+        record.leftovers = clean_up(compose, built)
+    return record
+
+
+# --- Compose Watch: a saved change reaches the running service -----------------------
+
+
+@dataclass
+class Watched:
+    before: dict = field(default_factory=dict)  # GET / before the first edit
+    answers: list[dict] = field(default_factory=list)  # the first new answer after each edit
+    seconds: list[float] = field(default_factory=list)  # save to that answer, per edit
+    log: str = ""
+    leftovers: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def source_of_index(project: Path) -> Path:
+    """The module that defines `/`: src/<package>/main.py, or <package>/main.py."""
+    found = [p for p in project.glob("*/main.py")] + [p for p in project.glob("src/*/main.py")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def watch_edits(
+    command: tuple[str, ...], project: Path, scratch: Path, edits: int = 1, progress=print
+) -> Watched:
+    """`docker compose watch`, then `edits` times: rename the service in its source
+    file and poll GET / until the new name answers. `server` is published on one
+    fixed loopback port, so a replaced container answers where the old one did."""
+    port = free_port()
+    override = scratch / "compose.test-watch.yaml"
+    override.write_text(
+        f'services:\n  server:\n    ports: !override\n      - "127.0.0.1:{port}:{CONTAINER_PORT}"\n'
+    )
+    compose = Compose(command, project, override)
+    if "server-slim" in compose("config", "--services").split():
+        override.write_text(
+            override.read_text()
+            + f'  server-slim:\n    ports: !override\n      - "127.0.0.1::{CONTAINER_PORT}"\n'
+        )
+    record = Watched()
+    source = source_of_index(project)
+    log = (scratch / f"{compose.name}-watch.log").open("w+")
+    watcher = subprocess.Popen(
+        [*compose.base, "watch"], cwd=project, stdout=log, stderr=subprocess.STDOUT
+    )
+    built: list[str] = []
+    try:
+        progress(f"[docker] {compose.name}: docker compose watch ({project.name})")
+        wait_for(port, "/health", seconds=1800)
+        built = compose("images", "--quiet").split()
+        record.before = json.loads(get(port, "/")[1])
+        for number in range(1, edits + 1):
+            name = f"{record.before['service']}-edit-{number}"
+            text = re.sub(r"^SERVICE = .*$", f'SERVICE = "{name}"', source.read_text(), flags=re.M)
+            saved = time.monotonic()
+            source.write_text(text)
+            record.answers.append(first_answer_naming(port, name, seconds=600))
+            record.seconds.append(time.monotonic() - saved)
+            progress(f"[docker] {compose.name}: edit {number} answered {record.seconds[-1]:.2f} s")
+        built = sorted(set(built) | set(compose("images", "--quiet").split()))
+    finally:
+        watcher.terminate()
+        try:
+            watcher.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+        log.seek(0)
+        record.log = log.read()
+        log.close()
+        record.leftovers = clean_up(compose, built)
+    return record
+
+
+def first_answer_naming(port: int, service: str, seconds: float) -> dict:
+    """Poll GET / until it names `service`; that answer."""
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, body = get(port, "/", timeout=2)
+            answer = json.loads(body) if status == 200 else {}
+            if answer.get("service") == service:
+                return answer
+            last = answer or status
+        except (OSError, ValueError) as error:
+            last = error
+        time.sleep(0.05)
+    raise AssertionError(f"GET / did not name {service!r} within {seconds} s: {last}")

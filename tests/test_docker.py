@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 from conftest import LEVEL_FACTS, LEVELS, PYTHONS, Answers
-from docker_harness import engine, lifecycle
+from docker_harness import behind_proxy, engine, lifecycle, watch_edits
 from docker_required import IN_CI
 from tooling import BIN
 
@@ -95,14 +95,13 @@ def test_engine_has_the_base_images_ci_requires():
 
 
 @pytest.mark.parametrize("served", ALL, indirect=True)
-def test_every_service_answers_index_with_project_and_level(served, request):
+def test_every_service_answers_index_with_service_and_python(served, request):
     answers = request.node.callspec.params["served"]
     expected = {"server", "server-slim"} if answers.docker_level == STEP6 else {"server"}
     assert set(served.services) == expected
     for service in served.services.values():
         assert service.index_status == 200
         assert service.index["service"] == "hello-service"
-        assert service.index["level"] == answers.docker_level
         assert service.index["python"].startswith(answers.python_version + ".")
 
 
@@ -120,6 +119,25 @@ def test_gunicorn_is_pid_1_and_its_access_lines_reach_compose_logs(served):
         assert any(part.endswith("/gunicorn") for part in cmdline[:2]), cmdline
     assert re.search(r'"GET / HTTP/1\.[01]" 200 ', served.logs), served.logs[-2000:]
     assert re.search(r'"GET /health HTTP/1\.[01]" 200 ', served.logs)
+
+
+# Gunicorn's error-log format: [date time zone] [pid] [LEVEL] message
+GUNICORN_LINE = r"^(?:\S+ *\| )?\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[%s\] %s"
+
+
+@pytest.mark.parametrize("served", ALL, indirect=True)
+def test_app_log_lines_reach_gunicorns_log_in_its_format(served):
+    ready = GUNICORN_LINE % ("INFO", r"hello-service is ready \(Python ")
+    booting = GUNICORN_LINE % ("INFO", "Booting worker with pid")
+    assert re.search(booting, served.logs, re.M), served.logs[-2000:]
+    assert re.search(ready, served.logs, re.M), served.logs[-2000:]
+
+
+@pytest.mark.parametrize("served", ALL, indirect=True)
+def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
+    assert "Failed to start control socket" not in served.logs
+    listening = re.findall(r"Control socket listening at (\S+)", served.logs)
+    assert listening and set(listening) == {"/dev/shm/gunicorn-1.ctl"}, listening
 
 
 @pytest.mark.parametrize("served", ALL, indirect=True)
@@ -226,3 +244,73 @@ def test_levels_without_a_health_check_have_no_health_state(served, request):
     answers = request.node.callspec.params["served"]
     expected = "healthy" if answers.docker_level == HARDENED else "none"
     assert {s.health_state for s in served.services.values()} == {expected}
+
+
+def once(kind, answers, run):
+    """run() once per (kind, answers) per worker; a failure is reported by every reader."""
+    key = (kind, answers)
+    if key not in RUNS:
+        try:
+            RUNS[key] = run()
+        except Exception as error:
+            RUNS[key] = error
+    if isinstance(RUNS[key], Exception):
+        raise RUNS[key]
+    return RUNS[key]
+
+
+@pytest.fixture
+def forwarded(request, bake, tmp_path_factory):
+    """The project behind a proxy container on its Compose network (see behind_proxy)."""
+    answers = request.param
+
+    def run():
+        scratch = tmp_path_factory.mktemp(f"proxy-{answers.docker_level}")
+        project = bake(answers).copy_to(scratch)
+        return behind_proxy(ENGINE.compose, project, scratch, answers.python_version)
+
+    return once("proxy", answers, run)
+
+
+@pytest.mark.parametrize("forwarded", ALL, indirect=True)
+def test_forwarded_https_from_an_untrusted_proxy_is_ignored(forwarded):
+    assert forwarded.untrusted_proxy["health"].startswith("http://")
+
+
+@pytest.mark.parametrize("forwarded", ALL, indirect=True)
+def test_links_are_https_behind_a_trusted_proxy(forwarded):
+    assert forwarded.trusted_proxy["health"].startswith("https://")
+
+
+@pytest.mark.parametrize("forwarded", ALL, indirect=True)
+def test_a_client_cannot_spoof_https_past_the_trusted_proxy_setting(forwarded):
+    assert forwarded.spoofing_client["health"].startswith("http://")
+
+
+@pytest.mark.parametrize("forwarded", ALL, indirect=True)
+def test_the_proxy_run_leaves_nothing_behind(forwarded):
+    assert forwarded.leftovers == []
+
+
+@pytest.fixture
+def watched(request, bake, tmp_path_factory):
+    """`docker compose watch` on the project, and one saved code change (see watch_edits)."""
+    answers = request.param
+
+    def run():
+        scratch = tmp_path_factory.mktemp(f"watch-{answers.docker_level}")
+        project = bake(answers).copy_to(scratch)
+        return watch_edits(ENGINE.compose, project, scratch, edits=1)
+
+    return once("watch", answers, run)
+
+
+@pytest.mark.parametrize("watched", ALL, indirect=True)
+def test_compose_watch_puts_a_saved_code_change_into_the_running_service(watched):
+    assert watched.before["service"] == "hello-service"
+    assert [answer["service"] for answer in watched.answers] == ["hello-service-edit-1"]
+
+
+@pytest.mark.parametrize("watched", ALL, indirect=True)
+def test_the_watch_run_leaves_nothing_behind(watched):
+    assert watched.leftovers == []

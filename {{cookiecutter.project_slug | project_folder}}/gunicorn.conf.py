@@ -1,9 +1,13 @@
 """Gunicorn settings, read from the environment with container-sane defaults.
 
-Gunicorn loads ./gunicorn.conf.py from its working directory by itself.
+Gunicorn loads ./gunicorn.conf.py from its working directory by itself: in the
+image, and on your machine with `poetry run gunicorn <package>.main:app`.
+Every variable it reads is listed in .env.example.
 """
 
+import logging
 import os
+import tempfile
 
 # Listen on every interface of the container; publish the port with Docker.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -17,12 +21,45 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # Below Docker's 10 s stop timeout, so in-flight requests finish before a kill.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "8"))
 
+# Proxies whose X-Forwarded-Proto header is believed (addresses or networks,
+# comma-separated; "*" trusts every client). Others cannot claim https.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
 # Access and error logs to stdout/stderr, where `docker logs` finds them.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
-# Worker heartbeats and Gunicorn's control socket live in shared memory, not
-# on the container's disk (which may be slow, or read-only).
-worker_tmp_dir = "/dev/shm"
-control_socket = "/dev/shm/gunicorn.ctl"
+
+def _runtime_dir() -> str:
+    """A private or memory-backed folder that is writable here.
+
+    The per-user runtime folder where there is one (Linux desktops), else
+    /dev/shm (Linux, and every container, even with a read-only root
+    filesystem), else the system's temporary folder (macOS has no /dev/shm).
+    """
+    for folder in (os.environ.get("XDG_RUNTIME_DIR"), "/dev/shm"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK):
+            return folder
+    return tempfile.gettempdir()
+
+
+# Worker heartbeats stay off a slow (or read-only) disk.
+worker_tmp_dir = _runtime_dir()
+# The control socket for `gunicornc -s PATH`, one per Gunicorn (named after the
+# master's process ID; gunicorn-1.ctl in a container), so a second Gunicorn on
+# the same machine never replaces or removes the first one's.
+control_socket = os.path.join(worker_tmp_dir, f"gunicorn-{os.getpid()}.ctl")
+
+
+def post_fork(server, worker):
+    """The app's own log lines join Gunicorn's error log.
+
+    app.logger and every logging.getLogger(__name__) reach the root logger;
+    in each worker it gets Gunicorn's handlers (same stream, same format) and
+    LOG_LEVEL, before the app is imported.
+    """
+    gunicorn_log = logging.getLogger("gunicorn.error")
+    root = logging.getLogger()
+    root.handlers = list(gunicorn_log.handlers)
+    root.setLevel(gunicorn_log.level)

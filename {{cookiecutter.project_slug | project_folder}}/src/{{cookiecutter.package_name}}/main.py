@@ -1,15 +1,14 @@
 {%- set level = cookiecutter | level -%}
-"""The WSGI application that Gunicorn serves."""
+"""The WSGI app: `flask run` serves it on your machine, Gunicorn in the image."""
 
 import platform
 {% if level.psycopg2 %}
 import psycopg2
 import psycopg2.extensions
 {%- endif %}
-from flask import Flask
+from flask import Flask, url_for
 
 SERVICE = {{ cookiecutter.project_slug | py_str }}
-LEVEL = {{ cookiecutter.docker_level | py_str }}
 {%- if level.psycopg2 %}
 
 
@@ -20,15 +19,21 @@ def libpq_version() -> str:
 {%- endif %}
 
 
-def create_app() -> Flask:
+def create_app(settings: dict | None = None) -> Flask:
     app = Flask(__name__)
+    # Settings from the environment: FLASK_SECRET_KEY becomes
+    # app.config["SECRET_KEY"], and so on for every FLASK_* variable (see
+    # .env.example). Values are read as JSON where they parse: "3" is 3.
+    app.config.from_prefixed_env()
+    app.config.update(settings or {})
 
     @app.get("/")
     def index():
         return {
             "service": SERVICE,
-            "level": LEVEL,
             "python": platform.python_version(),
+            # An absolute link: https behind a trusted proxy (FORWARDED_ALLOW_IPS)
+            "health": url_for("health", _external=True),
         }
 
     @app.get("/health")
@@ -41,6 +46,7 @@ def create_app() -> Flask:
 {%- endif %}
         }
 
+    app.logger.info("%s is ready (Python %s)", SERVICE, platform.python_version())
     return app
 
 
