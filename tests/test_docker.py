@@ -3,26 +3,26 @@
 For every level and every Python in cookiecutter.json whose python:X and
 python:X-slim images the engine has, the baked project goes through
 `docker compose up --build` ... `docker compose down` once (see
-docker_harness.lifecycle); the tests below read what that run saw. Without an
-engine the tier skips with one reason; in CI (CI=true) a skip is a failure
-(see conftest.py).
+harness.docker.lifecycle); the tests below read what that run saw, through the
+`served` fixture. Without an engine the tier skips with one reason; in CI
+(CI=true) a skip is a failure (harness/docker_required.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import subprocess
 
 import pytest
-from conftest import LEVEL_FACTS, LEVELS, PYTHONS, Answers
-from docker_harness import engine, lifecycle
-from docker_required import IN_CI
-from tooling import BIN
+
+from harness.docker import lifecycle, local_engine
+from harness.docker_required import IN_CI
+from harness.matrix import LEVELS, PYTHONS, Answers, for_answers
+from harness.process import run
 
 pytestmark = pytest.mark.docker
 
-ENGINE = engine(str(BIN / "docker-compose"))
+ENGINE = local_engine()
 REQUIRED_IN_CI = ("3.11", "3.13")
 STEP6 = "step-6-compiling-dependencies"
 HARDENED = "production-hardened"
@@ -35,53 +35,50 @@ def group(answers):
     return f"docker-{level}-{answers.python_version}"
 
 
-def docker_params(select=lambda answers: True):
-    """One param per (level, Python) the engine can build; a single skip without one."""
-    if not ENGINE.available:
-        return [pytest.param(None, id="no-engine", marks=pytest.mark.skip(reason=ENGINE.reason))]
-    params = []
-    for python in PYTHONS:
-        if not ENGINE.has_python(python):
-            continue
-        for level in LEVELS:
-            answers = Answers(level, python, use_pre_commit=False)
-            if select(answers):
-                params.append(
-                    pytest.param(answers, id=f"{level}-py{python}",
-                                 marks=pytest.mark.xdist_group(group(answers)))
-                )  # fmt: skip
-    return params
-
-
-def where(**facts):
-    return lambda answers: all(LEVEL_FACTS[answers.docker_level][k] == v for k, v in facts.items())
-
-
-@pytest.fixture
-def served(request, bake, tmp_path_factory):
-    """The record of one compose lifecycle; each (level, Python) runs once per worker."""
-    return _served(request.param, bake, tmp_path_factory)
+def on_docker(select=lambda answers: True):
+    """Parametrise `project` with each (level, Python) the engine can build and `select`
+    accepts (pre-commit off); a single skip without an engine."""
+    buildable = [
+        Answers(level, python, use_pre_commit=False)
+        for python in PYTHONS
+        if ENGINE.has_python(python)
+        for level in LEVELS
+    ]
+    return for_answers(
+        [answers for answers in buildable if select(answers)],
+        group=group,
+        skip_reason=None if ENGINE.available else ENGINE.reason,
+    )
 
 
 RUNS: dict = {}
 
 
-def _served(answers, bake, tmp_path_factory):
-    runs = RUNS
-    if answers not in runs:
+def lifecycle_of(baked, tmp_path_factory):
+    """One compose lifecycle per baked project and worker; a failure is remembered too."""
+    answers = baked.answers
+    if answers not in RUNS:
         scratch = tmp_path_factory.mktemp(f"docker-{answers.docker_level}")
-        project = bake(answers).copy_to(scratch)
         try:
-            runs[answers] = lifecycle(ENGINE.compose, project, scratch)
-        except Exception as error:  # remember the failure: every test of this run reports it
-            runs[answers] = error
-    result = runs[answers]
-    if isinstance(result, Exception):
-        raise result
-    return result
+            RUNS[answers] = lifecycle(ENGINE.compose, baked.copy_to(scratch), scratch)
+        except Exception as error:  # every test of this run reports it
+            RUNS[answers] = error
+    if isinstance(RUNS[answers], Exception):
+        raise RUNS[answers]
+    return RUNS[answers]
 
 
-ALL = docker_params()
+@pytest.fixture
+def served(project, tmp_path_factory):
+    """What `docker compose up --build` ... `down` of `project` saw (harness.docker.Record)."""
+    return lifecycle_of(project, tmp_path_factory)
+
+
+ALL = on_docker()
+ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
+ONLY_STEP6 = on_docker(lambda answers: answers.docker_level == STEP6)
+ONLY_HARDENED = on_docker(lambda answers: answers.docker_level == HARDENED)
+NO_HEALTH_CHECK = on_docker(lambda answers: answers.docker_level != HARDENED)
 
 
 def test_engine_has_the_base_images_ci_requires():
@@ -94,35 +91,42 @@ def test_engine_has_the_base_images_ci_requires():
     )
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
-def test_every_service_answers_index_with_project_and_level(served, request):
-    answers = request.node.callspec.params["served"]
-    expected = {"server", "server-slim"} if answers.docker_level == STEP6 else {"server"}
+@ALL
+def test_compose_runs_the_levels_services(served, project):
+    expected = {"server", "server-slim"} if project.answers.docker_level == STEP6 else {"server"}
     assert set(served.services) == expected
+
+
+@ALL
+def test_every_service_answers_index_with_project_and_level(served, project):
     for service in served.services.values():
         assert service.index_status == 200
         assert service.index["service"] == "hello-service"
-        assert service.index["level"] == answers.docker_level
-        assert service.index["python"].startswith(answers.python_version + ".")
+        assert service.index["level"] == project.answers.docker_level
+        assert service.index["python"].startswith(project.answers.python_version + ".")
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
+@ALL
 def test_every_service_answers_health(served):
     for service in served.services.values():
         assert service.health_status == 200
         assert service.health["status"] == "ok"
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
-def test_gunicorn_is_pid_1_and_its_access_lines_reach_compose_logs(served):
+@ALL
+def test_gunicorn_is_pid_1(served):
     for service in served.services.values():
         cmdline = service.probe["pid1"]["cmdline"]
         assert any(part.endswith("/gunicorn") for part in cmdline[:2]), cmdline
+
+
+@ALL
+def test_gunicorn_access_lines_reach_compose_logs(served):
     assert re.search(r'"GET / HTTP/1\.[01]" 200 ', served.logs), served.logs[-2000:]
     assert re.search(r'"GET /health HTTP/1\.[01]" 200 ', served.logs)
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
+@ALL
 def test_bounded_load_gets_only_2xx_answers(served):
     for service in served.services.values():
         load = service.load
@@ -130,7 +134,7 @@ def test_bounded_load_gets_only_2xx_answers(served):
         assert load.errors == 0 and load.non_2xx == 0, load
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
+@ALL
 def test_compose_down_is_quick_and_gunicorn_shuts_down_gracefully(served):
     assert served.down_seconds < 5, f"docker compose down took {served.down_seconds:.1f} s"
     assert served.exit_codes and set(served.exit_codes.values()) == {0}, served.exit_codes
@@ -138,26 +142,25 @@ def test_compose_down_is_quick_and_gunicorn_shuts_down_gracefully(served):
     assert "Shutting down: Master" in served.shutdown_logs
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
+@ALL
 def test_everything_the_run_started_is_removed(served):
     assert served.built_images
     assert served.leftovers == []
     present = [
         image
         for image in served.built_images
-        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode
-        == 0
+        if run(["docker", "image", "inspect", image], check=False).returncode == 0
     ]
     assert present == [], "images built by the test are still present"
 
 
-@pytest.mark.parametrize("served", ALL, indirect=True)
+@ALL
 def test_env_file_never_reaches_the_image(served):
     for service in served.services.values():
         assert not [p for p in service.probe["stray_files"] if p.endswith("/.env")]
 
 
-@pytest.mark.parametrize("served", docker_params(where(allow_list=True)), indirect=True)
+@ALLOW_LIST
 def test_allow_list_keeps_stray_files_tests_and_dev_dependencies_out(served):
     for service in served.services.values():
         assert service.probe["stray_files"] == []
@@ -166,7 +169,7 @@ def test_allow_list_keeps_stray_files_tests_and_dev_dependencies_out(served):
         assert "pytest" not in service.probe["distributions"]
 
 
-@pytest.mark.parametrize("served", docker_params(lambda a: a.docker_level == STEP6), indirect=True)
+@ONLY_STEP6
 def test_step6_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
     for service in served.services.values():
         facts = service.probe["psycopg2"]
@@ -179,18 +182,22 @@ def test_step6_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
         assert int(major) * 10000 + int(minor) == facts["libpq_version"]
 
 
-def hardened_params():
-    return docker_params(lambda answers: answers.docker_level == HARDENED)
+@ONLY_HARDENED
+def test_production_hardened_runs_as_non_root(served):
+    assert served.services["server"].probe["pid1"]["uid"] != 0
 
 
-@pytest.mark.parametrize("served", hardened_params(), indirect=True)
-def test_production_hardened_runs_as_non_root_and_becomes_healthy(served):
-    service = served.services["server"]
-    assert service.probe["pid1"]["uid"] != 0
-    assert service.health_state == "healthy"
+@ONLY_HARDENED
+def test_production_hardened_becomes_healthy(served):
+    assert served.services["server"].health_state == "healthy"
 
 
-@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+@NO_HEALTH_CHECK
+def test_levels_without_a_health_check_have_no_health_state(served):
+    assert {s.health_state for s in served.services.values()} == {"none"}
+
+
+@ONLY_HARDENED
 def test_production_hardened_root_filesystem_is_read_only_and_app_keeps_serving(served):
     service = served.services["server"]
     errors = service.probe["write_errors"]
@@ -199,30 +206,20 @@ def test_production_hardened_root_filesystem_is_read_only_and_app_keeps_serving(
     assert service.index_after_probe == 200
 
 
-@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+@ONLY_HARDENED
 def test_production_hardened_runtime_has_no_compiler_poetry_or_uv(served):
     probe = served.services["server"].probe
     assert probe["programs"] == {"gcc": None, "cc": None, "poetry": None, "uv": None}
     assert probe["tool_modules"] == []
-    assert probe["dev_modules"] == [] and probe["tests_dirs"] == []
 
 
-@pytest.mark.parametrize("served", hardened_params(), indirect=True)
+@ONLY_HARDENED
 def test_production_hardened_image_is_at_most_035_of_final_result(
-    served, request, bake, tmp_path_factory
+    served, project, bake, tmp_path_factory
 ):
-    answers = request.node.callspec.params["served"]
-    final = _served(
-        dataclasses.replace(answers, docker_level="final-result"), bake, tmp_path_factory
-    )
+    final_answers = dataclasses.replace(project.answers, docker_level="final-result")
+    final = lifecycle_of(bake(final_answers), tmp_path_factory)
     hardened_size = served.services["server"].image_size
     final_size = final.services["server"].image_size
     ratio = hardened_size / final_size
     assert ratio <= 0.35, f"{hardened_size / 1e6:.0f} MB / {final_size / 1e6:.0f} MB = {ratio:.2f}"
-
-
-@pytest.mark.parametrize("served", ALL, indirect=True)
-def test_levels_without_a_health_check_have_no_health_state(served, request):
-    answers = request.node.callspec.params["served"]
-    expected = "healthy" if answers.docker_level == HARDENED else "none"
-    assert {s.health_state for s in served.services.values()} == {expected}
