@@ -21,7 +21,8 @@ pre-generation hook refuses as a package name:
     python scripts/update-locks.py --reserved-only    # just the table
 
 Poetry is run as `python -m poetry` from the interpreter running this script,
-so install the test requirements first (requirements-test.txt). Poetry
+so run it with .venv/bin/python after bash scripts/dev-env (the test
+requirements, and the harness package this script imports). Poetry
 resolves through the index's simple API (the poetry-plugin-pypi-mirror plugin,
 pointed at pip's configured index), which works wherever pip works.
 """
@@ -35,17 +36,16 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from tooling import tool_env  # noqa: E402
+from harness import ROOT
+from harness.process import run
+from harness.tools import tool_env
 
 LOCKS = ROOT / "templates" / "locks"
 
 
 def poetry(*args, cwd):
-    env = tool_env()
     print(f"  $ poetry {' '.join(args)}", flush=True)
-    subprocess.run([sys.executable, "-m", "poetry", *args], cwd=cwd, env=env, check=True)
+    run([sys.executable, "-m", "poetry", *args], cwd=cwd, env=tool_env(), timeout=1800)
 
 
 # Names that break a project in ways the other two lists do not cover
@@ -75,7 +75,7 @@ def stdlib_names(version):
     ]
     for command in candidates:
         try:
-            found = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            found = run(command, timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired):
             continue
         if found.returncode == 0:
@@ -96,7 +96,7 @@ def locked_import_names():
             pins.add(f"{package['name']}=={package['version']}")
     names = {pin.split("==")[0].lower().replace("-", "_") for pin in pins}
     with tempfile.TemporaryDirectory() as target:
-        subprocess.run(
+        run(
             [
                 sys.executable,
                 "-m",
@@ -110,7 +110,7 @@ def locked_import_names():
                 *sorted(pins),
             ],
             env=tool_env(),
-            check=True,
+            timeout=1800,
         )
         for record in Path(target).glob("*.dist-info/RECORD"):
             for line in record.read_text().splitlines():

@@ -1,82 +1,45 @@
-"""Shared fixtures: the answer matrix (read from cookiecutter.json) and baking.
+"""Shared fixtures: baking, and the baked project for the answers a test is parametrised with.
 
+Tests parametrise `project` indirectly with harness.matrix.answer_params().
 Every bake happens once per test process and is shared by all the tests that
-look at the same answers; tests that change a baked project work on a copy.
+look at the same answers; a test that changes a project asks for
+`project_copy` instead. A command that fails (harness.process.CommandFailed)
+fails the test with its output, here, in one place.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
-from tooling import tool_env
 
-pytest_plugins = ["docker_required", "pytester"]
+from harness import ROOT
+from harness.matrix import Answers
+from harness.process import CommandFailed
 
-ROOT = Path(__file__).resolve().parent.parent
-COOKIECUTTER_JSON = json.loads((ROOT / "cookiecutter.json").read_text())
-LEVELS: list[str] = list(COOKIECUTTER_JSON["docker_level"])
-PYTHONS: list[str] = list(COOKIECUTTER_JSON["python_version"])
-LEVEL_FACTS: dict[str, dict] = COOKIECUTTER_JSON["_levels"]
-TOOLS: dict[str, str] = COOKIECUTTER_JSON["_tools"]
-DEFAULT_PYTHON = PYTHONS[0]
+pytest_plugins = ["harness.docker_required", "pytester"]
 
 
-@dataclass(frozen=True)
-class Answers:
-    docker_level: str
-    python_version: str = DEFAULT_PYTHON
-    use_pre_commit: bool = True
-
-    @property
-    def id(self) -> str:
-        hooks = "pre-commit" if self.use_pre_commit else "no-pre-commit"
-        return f"{self.docker_level}-py{self.python_version}-{hooks}"
-
-    def context(self) -> dict:
-        return {
-            "docker_level": self.docker_level,
-            "python_version": self.python_version,
-            "use_pre_commit": self.use_pre_commit,
-        }
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from failed_commands_fail_the_test())
 
 
-def full_matrix() -> list[Answers]:
-    """Every combination of the choice and boolean prompts in cookiecutter.json."""
-    return [
-        Answers(level, python, hooks)
-        for level, python, hooks in itertools.product(LEVELS, PYTHONS, (True, False))
-    ]
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from failed_commands_fail_the_test())
 
 
-def level_params(levels=None):
-    """One pytest param per level (default Python, pre-commit on), id = level."""
-    return [pytest.param(Answers(level), id=level) for level in (levels or LEVELS)]
-
-
-def run(args, cwd, timeout=600, check=True, **extra_env) -> subprocess.CompletedProcess:
-    """Run a command; on failure, fail the test with its full output."""
-    proc = subprocess.run(
-        [str(a) for a in args],
-        cwd=cwd,
-        env=tool_env(**extra_env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if check and proc.returncode != 0:
-        pytest.fail(
-            f"`{' '.join(map(str, args))}` exited {proc.returncode} in {cwd}\n"
-            f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}",
-            pytrace=False,
-        )
-    return proc
+def failed_commands_fail_the_test():
+    """A CommandFailed becomes a plain failure showing the command and its output."""
+    try:
+        return (yield)
+    except CommandFailed as error:
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 @dataclass
@@ -86,7 +49,7 @@ class Baked:
 
     @property
     def facts(self) -> dict:
-        return LEVEL_FACTS[self.answers.docker_level]
+        return self.answers.facts
 
     def files(self) -> list[Path]:
         return sorted(p for p in self.path.rglob("*") if p.is_file())
@@ -99,7 +62,7 @@ class Baked:
 
 @pytest.fixture(scope="session")
 def bake(cookies_session):
-    """bake(answers) -> Baked; each distinct set of answers is baked once."""
+    """bake(answers) -> Baked; each distinct set of answers is baked once per process."""
 
     @cache
     def _bake(answers: Answers) -> Baked:
@@ -109,3 +72,15 @@ def bake(cookies_session):
         return Baked(answers, Path(result.project_path))
 
     return _bake
+
+
+@pytest.fixture
+def project(request, bake) -> Baked:
+    """The project baked for the test's answers (request.param). Shared: read it only."""
+    return bake(request.param)
+
+
+@pytest.fixture
+def project_copy(project, tmp_path) -> Path:
+    """A private copy of `project`, for tests that install into it or change it."""
+    return project.copy_to(tmp_path)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import LEVEL_FACTS, LEVELS, ROOT, run
-from tooling import BIN
+
+from harness import ROOT
+from harness.matrix import SERIES
+from harness.process import run
+from harness.tools import BIN, tool_env
 
 CRUFT = BIN / "cruft"
 GIT_ENV = {
@@ -22,20 +24,19 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Template Tests",
     "GIT_COMMITTER_EMAIL": "tests@example.com",
 }
-SERIES = sorted(LEVELS, key=lambda level: LEVEL_FACTS[level]["number"])
 
 
 def git(*args, cwd) -> str:
-    return run(["git", *args], cwd=cwd, **GIT_ENV).stdout
+    return run(["git", *args], cwd=cwd, env=tool_env(**GIT_ENV)).stdout
+
+
+def cruft(*args, cwd, check=True):
+    return run([CRUFT, *args], cwd=cwd, env=tool_env(), check=check)
 
 
 def template_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+    listed = run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT
     ).stdout.splitlines()
     return [name for name in listed if (ROOT / name).is_file()]
 
@@ -60,11 +61,8 @@ def template_repo(tmp_path_factory) -> Path:
 
 def cruft_create(template: Path, folder: Path, **answers) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    run(
-        [CRUFT, "create", template, "--no-input", "--output-dir", folder,
-         "--extra-context", json.dumps(answers)],
-        cwd=folder,
-    )  # fmt: skip
+    cruft("create", template, "--no-input", "--output-dir", folder,
+          "--extra-context", json.dumps(answers), cwd=folder)  # fmt: skip
     return folder / "hello-service"
 
 
@@ -111,16 +109,13 @@ def test_plain_cookiecutter_bake_records_answers_and_can_be_linked(template_repo
     assert not [key for key in recorded if key.startswith("_")]
     commit_all(project, "baked with cookiecutter")
 
-    run(
-        [CRUFT, "link", template_repo, "--no-input", "--project-dir", project,
-         "--extra-context", json.dumps(recorded)],
-        cwd=project,
-    )  # fmt: skip
+    cruft("link", template_repo, "--no-input", "--project-dir", project,
+          "--extra-context", json.dumps(recorded), cwd=project)  # fmt: skip
     state = json.loads((project / ".cruft.json").read_text())
     assert state["context"]["cookiecutter"]["docker_level"] == "step-3-basic-improvements"
     commit_all(project, "linked")
     # Linked to the same commit it was baked from: nothing differs
-    result = run([CRUFT, "diff", "--exit-code", "--project-dir", project], cwd=project, check=False)
+    result = cruft("diff", "--exit-code", "--project-dir", project, cwd=project, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -143,7 +138,7 @@ def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     (template / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
     git("commit", "-q", "-am", "template: new defaults", cwd=template)
 
-    run([CRUFT, "update", "--skip-apply-ask", "--project-dir", project], cwd=project)
+    cruft("update", "--skip-apply-ask", "--project-dir", project, cwd=project)
 
     assert '"GUNICORN_TIMEOUT", "45"' in (project / "gunicorn.conf.py").read_text()
     config = (project / ".pre-commit-config.yaml").read_text()
@@ -172,11 +167,8 @@ def test_moving_between_levels_matches_baking_the_target(template_repo, tmp_path
     (project / "NOTES.md").write_text("my notes survive level moves\n")
     commit_all(project, f"baked at {source}")
 
-    run(
-        [CRUFT, "update", "--skip-apply-ask", "--project-dir", project,
-         "--variables-to-update", json.dumps({"docker_level": target})],
-        cwd=project,
-    )  # fmt: skip
+    cruft("update", "--skip-apply-ask", "--project-dir", project,
+          "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
 
     direct = cruft_create(template_repo, tmp_path / "direct", docker_level=target)
     moved_files, direct_files = files_of(project), files_of(direct)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import tomllib
@@ -19,16 +18,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LEVELS, ROOT, run
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
-from docker_harness import engine
 from dockerfile_parse import DockerfileParser
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from tooling import BIN
+
+from harness import ROOT
+from harness.docker import engine
+from harness.matrix import LEVELS
+from harness.process import run
+from harness.tools import BIN, tool_env
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 
@@ -109,8 +111,8 @@ def assert_files_parse(project: Path) -> None:
 
 
 def assert_ruff_clean(project: Path) -> None:
-    run([BIN / "ruff", "check", "--no-cache", "."], cwd=project)
-    run([BIN / "ruff", "format", "--no-cache", "--check", "."], cwd=project)
+    run([BIN / "ruff", "check", "--no-cache", "."], cwd=project, env=tool_env())
+    run([BIN / "ruff", "format", "--no-cache", "--check", "."], cwd=project, env=tool_env())
 
 
 # --- Property: any text either bakes faithfully or is refused cleanly -------------------
@@ -220,12 +222,11 @@ INJECTION = '"""; __import__("pathlib").Path("INJECTED").touch(); """'
 
 def test_a_description_cannot_run_code_when_the_package_is_imported(tmp_path):
     project = bake(tmp_path, description=INJECTION, docker_level="production-hardened")
-    subprocess.run(
+    run(
         [sys.executable, "-c", "import hello_service, hello_service.main"],
         cwd=project,
         env={"PYTHONPATH": str(project / "src"), "PATH": ""},
         check=False,
-        capture_output=True,
     )
     for folder in (project, tmp_path, Path.cwd()):
         assert not (folder / "INJECTED").exists()
@@ -287,7 +288,7 @@ def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path
     labels = oci_labels(project / "Dockerfile")
     assert labels["org.opencontainers.image.description"] == answers["description"]
     assert labels["org.opencontainers.image.authors"] == "Zoë 😀 <zoe@example.com>"
-    run([BIN / "poetry", "check"], cwd=project)
+    run([BIN / "poetry", "check"], cwd=project, env=tool_env())
 
 
 @pytest.mark.parametrize(
@@ -376,7 +377,7 @@ def test_the_email_check_agrees_with_poetry(tmp_path, capfd):
         (template / "pyproject.toml").write_text(
             pyproject.replace('"jane@example.com"', json.dumps(email)), encoding="utf-8"
         )
-        poetry = run([BIN / "poetry", "check"], cwd=template, check=False)
+        poetry = run([BIN / "poetry", "check"], cwd=template, check=False, env=tool_env())
         verdicts[email] = (template_accepts, poetry.returncode == 0)
     assert {e: v for e, v in verdicts.items() if v[0] != v[1]} == {}
     assert {ours for ours, _ in verdicts.values()} == {True, False}
@@ -474,13 +475,15 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
     context.mkdir()
     (context / "Dockerfile").write_text("FROM scratch\n" + "\n".join(labels) + "\n")
     tag = f"pydocker-labels-{tmp_path.name.lower()}"
-    run(["docker", "build", "-q", "-t", tag, str(context)], cwd=context)
+    run(["docker", "build", "-q", "-t", tag, str(context)], cwd=context, env=tool_env())
     try:
         inspected = run(
-            ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag], cwd=context
+            ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
+            cwd=context,
+            env=tool_env(),
         )
         image_labels = json.loads(inspected.stdout)
     finally:
-        run(["docker", "image", "rm", "-f", tag], cwd=context, check=False)
+        run(["docker", "image", "rm", "-f", tag], cwd=context, check=False, env=tool_env())
     assert image_labels["org.opencontainers.image.description"] == answers["description"]
     assert image_labels["org.opencontainers.image.authors"] == "O'Brien $X <jane@example.com>"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
-from conftest import ROOT
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
+
+from harness import ROOT
 
 CASES = {
     "slug-with-space": ({"project_slug": "hello service"}, "'hello service'"),
@@ -49,9 +53,6 @@ def test_good_answers_with_underscores_bake(tmp_path):
 
 
 def test_answers_with_quotes_and_backslashes_are_data(tmp_path):
-    import tomllib
-    from pathlib import Path
-
     description = "Says \"hi\" \\ and 'bye' <b>"
     project = Path(
         cookiecutter(

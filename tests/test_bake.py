@@ -1,4 +1,9 @@
-"""Fast tier: every combination of answers bakes into a clean, consistent project."""
+"""Fast tier: every combination of answers bakes into a clean, consistent project.
+
+Every test runs once per combination in harness.matrix.full_matrix() (80
+today), or once per combination it applies to; `project` is the baked
+project (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,21 @@ from functools import cache
 from importlib.resources import files
 
 import jsonschema
-import pytest
 import yaml
-from conftest import full_matrix, run
 from ruamel.yaml import YAML
-from tooling import BIN
 
-MATRIX = [pytest.param(answers, id=answers.id) for answers in full_matrix()]
+from harness.matrix import for_answers, full_matrix
+from harness.process import run
+from harness.tools import BIN, tool_env
+
+EVERY = for_answers(full_matrix())
+
+
+def pre_commit_expected(answers) -> bool:
+    # extra-2 cannot work without the export hook, so it always gets the config
+    return answers.use_pre_commit or answers.facts["needs_pre_commit"]
+
+
 JINJA = re.compile(r"{{|}}|{%|%}|{#|#}")
 GITHUB_EXPRESSION = re.compile(r"\$\{\{ [\w.]+ \}\}")
 
@@ -40,25 +53,36 @@ def assert_valid(schema: str, path) -> None:
     assert not errors, f"{path.name} does not validate against {schema}: {errors}"
 
 
-@pytest.fixture(params=MATRIX)
-def project(request, bake):
-    return bake(request.param)
+def text_files(project):
+    """(relative path, text) of every file but poetry.lock."""
+    for path in project.files():
+        if path.name != "poetry.lock":
+            yield path.relative_to(project.path), path.read_text()
 
 
-def test_bake_leaves_no_jinja_in_names_or_contents(project):
+@EVERY
+def test_bake_leaves_no_jinja_in_file_names(project):
     for path in project.files():
         relative = path.relative_to(project.path)
         assert not JINJA.search(str(relative)), f"Jinja left in the name {relative}"
-        if path.name == "poetry.lock":
-            continue
-        text = path.read_text()
+
+
+@EVERY
+def test_bake_leaves_no_jinja_in_file_contents(project):
+    for relative, text in text_files(project):
         if relative.parts[:2] == (".github", "workflows"):
             text = GITHUB_EXPRESSION.sub("", text)  # ${{ ... }} belongs to GitHub Actions
         assert not JINJA.search(text), f"Jinja left in {relative}"
+
+
+@EVERY
+def test_every_file_ends_with_exactly_one_newline(project):
+    for relative, text in text_files(project):
         assert not text.endswith("\n\n"), f"{relative} ends with a blank line"
         assert text.endswith("\n"), f"{relative} does not end with a newline"
 
 
+@EVERY
 def test_every_toml_and_yaml_file_parses(project):
     parsed = 0
     for path in project.files():
@@ -71,90 +95,136 @@ def test_every_toml_and_yaml_file_parses(project):
     assert parsed >= 3  # pyproject.toml, poetry.lock, compose.yaml at least
 
 
+@EVERY
 def test_dockerfiles_pass_hadolint(project):
     dockerfiles = sorted(project.path.glob("*Dockerfile"))
     assert dockerfiles
     run([BIN / "hadolint", *dockerfiles], cwd=project.path)
 
 
+@EVERY
 def test_compose_file_validates_against_compose_spec(project):
     assert_valid("compose-spec", project.path / "compose.yaml")
 
 
-def test_workflows_and_dependabot_validate_against_their_schemas(project):
+@EVERY
+def test_workflows_validate_against_their_schema(project):
     workflows = sorted((project.path / ".github" / "workflows").glob("*.yml"))
     assert {"ci.yml", "release.yml"} <= {path.name for path in workflows}
     for path in workflows:
         assert_valid("github-workflows", path)
+
+
+@EVERY
+def test_dependabot_file_validates_against_its_schema(project):
     assert_valid("dependabot", project.path / ".github" / "dependabot.yml")
+
+
+def ci_steps(project) -> str:
     workflow = yaml.safe_load((project.path / ".github" / "workflows" / "ci.yml").read_text())
-    steps = " ".join(str(step) for job in workflow["jobs"].values() for step in job["steps"])
+    return " ".join(str(step) for job in workflow["jobs"].values() for step in job["steps"])
+
+
+@EVERY
+def test_ci_workflow_runs_the_tests_hadolint_and_the_image_build(project):
+    steps = ci_steps(project)
     assert "poetry run pytest" in steps and "hadolint" in steps and "build-push-action" in steps
-    assert ("pre-commit run" in steps) == (project.path / ".pre-commit-config.yaml").exists()
-    assert ("poetry export --with prod" in steps) == project.facts["requirements"]
-    ecosystems = {
-        update["package-ecosystem"]
-        for update in yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())[
-            "updates"
-        ]
+
+
+@EVERY
+def test_ci_workflow_runs_pre_commit_exactly_when_the_project_has_hooks(project):
+    has_hooks = (project.path / ".pre-commit-config.yaml").exists()
+    assert ("pre-commit run" in ci_steps(project)) == has_hooks
+
+
+@EVERY
+def test_ci_workflow_checks_the_export_where_requirements_are_committed(project):
+    assert ("poetry export --with prod" in ci_steps(project)) == project.facts["requirements"]
+
+
+@EVERY
+def test_dependabot_watches_docker_pip_and_github_actions(project):
+    updates = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())["updates"]
+    assert {update["package-ecosystem"] for update in updates} == {
+        "docker",
+        "pip",
+        "github-actions",
     }
-    assert ecosystems == {"docker", "pip", "github-actions"}
 
 
+@EVERY
 def test_answers_are_recorded_for_cruft_link(project):
     recorded = json.loads((project.path / ".cookiecutter.json").read_text())
     assert recorded["docker_level"] == project.answers.docker_level
     assert recorded["python_version"] == project.answers.python_version
     assert recorded["use_pre_commit"] == project.answers.use_pre_commit
+
+
+@EVERY
+def test_private_template_settings_are_not_recorded(project):
+    recorded = json.loads((project.path / ".cookiecutter.json").read_text())
     assert not [key for key in recorded if key.startswith("_")]
 
 
+@EVERY
 def test_poetry_lock_is_in_step_with_pyproject(project):
-    run([BIN / "poetry", "check", "--lock"], cwd=project.path)
+    run([BIN / "poetry", "check", "--lock"], cwd=project.path, env=tool_env())
 
 
+@EVERY
+def test_requirements_txt_is_committed_only_where_the_level_reads_it(project):
+    assert (project.path / "requirements.txt").exists() == project.facts["requirements"]
+
+
+@for_answers(a for a in full_matrix() if a.facts["requirements"])
 def test_committed_requirements_equal_poetry_export(project, tmp_path):
-    committed = project.path / "requirements.txt"
-    if not project.facts["requirements"]:
-        assert not committed.exists()
-        return
     exported = tmp_path / "requirements.txt"
-    run(
-        [BIN / "poetry", "export", "--with", "prod", "--output", exported],
-        cwd=project.path,
-    )
-    assert committed.read_bytes() == exported.read_bytes()
+    export = ["export", "--with", "prod", "--output", exported]
+    run([BIN / "poetry", *export], cwd=project.path, env=tool_env())
+    assert (project.path / "requirements.txt").read_bytes() == exported.read_bytes()
 
 
-def test_baked_python_passes_ruff_check_and_format(project):
+@EVERY
+def test_baked_python_passes_ruff_check(project):
     run([BIN / "ruff", "check", "--no-cache", "."], cwd=project.path)
+
+
+@EVERY
+def test_baked_python_passes_ruff_format(project):
     run([BIN / "ruff", "format", "--no-cache", "--check", "."], cwd=project.path)
 
 
+@EVERY
 def test_pre_commit_config_present_when_asked_or_needed(project):
     config = project.path / ".pre-commit-config.yaml"
-    # extra-2 cannot work without the export hook, so it always gets the config
-    needed = project.answers.use_pre_commit or project.facts["needs_pre_commit"]
-    assert config.exists() == needed
-    if not needed:
-        return
-    repos = yaml.safe_load(config.read_text())["repos"]
-    hooks = {h["id"] for repo in repos for h in repo["hooks"]}
+    assert config.exists() == pre_commit_expected(project.answers)
+
+
+@for_answers(a for a in full_matrix() if pre_commit_expected(a))
+def test_pre_commit_hooks_check_the_lock_run_ruff_and_export_where_committed(project):
+    config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
+    hooks = {h["id"] for repo in config["repos"] for h in repo["hooks"]}
     assert {"poetry-check", "poetry-lock", "ruff-check", "ruff-format"} <= hooks
-    assert all(repo["repo"].startswith("https://github.com/") for repo in repos)
+    assert all(repo["repo"].startswith("https://github.com/") for repo in config["repos"])
     assert ("poetry-export" in hooks) == project.facts["requirements"]
 
 
-def test_layout_follows_the_level(project):
+@EVERY
+def test_package_layout_follows_the_level(project):
     package = project.path / "src" / "hello_service"
     flat = project.path / "hello_service"
     if project.facts["src_layout"]:
         assert package.is_dir() and not flat.exists()
     else:
         assert flat.is_dir() and not (project.path / "src").exists()
+
+
+@EVERY
+def test_project_has_its_own_tests(project):
     assert (project.path / "tests" / "test_app.py").is_file()
 
 
+@EVERY
 def test_dockerfile_uses_the_chosen_python(project):
     version = project.answers.python_version
     for dockerfile in project.path.glob("*Dockerfile"):

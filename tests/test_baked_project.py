@@ -1,28 +1,26 @@
-"""Once per level: the baked project's own tests pass (its pre-commit hooks: test_toolchain)."""
+"""Once per level: the baked project's own tests pass.
+
+They install into the project, so they work on `project_copy`
+(tests/conftest.py). Its pre-commit hooks run in tests/test_toolchain.py.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
 
-import pytest
-from conftest import ROOT, TOOLS, level_params, run
-from tooling import BIN
+from harness import ROOT
+from harness.matrix import TOOLS, every_level, for_answers
+from harness.process import run
+from harness.tools import BIN, tool_env
 
 
-@pytest.fixture
-def project(request, bake, tmp_path):
-    """A private copy: these tests create virtualenvs and git repositories in it."""
-    return bake(request.param).copy_to(tmp_path)
-
-
-@pytest.mark.parametrize("project", level_params(), indirect=True)
-def test_baked_project_tests_pass_in_its_own_environment(project):
-    env = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
-    run([BIN / "poetry", "install", "--with", "dev"], cwd=project, timeout=900, **env)
-    result = run(
-        [BIN / "poetry", "run", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, **env
-    )
+@for_answers(every_level())
+def test_baked_project_tests_pass_in_its_own_environment(project_copy):
+    env = tool_env(POETRY_VIRTUALENVS_IN_PROJECT="true", POETRY_NO_INTERACTION="1")
+    run([BIN / "poetry", "install", "--with", "dev"], cwd=project_copy, env=env, timeout=900)
+    tests = [BIN / "poetry", "run", "pytest", "-q", "-p", "no:cacheprovider"]
+    result = run(tests, cwd=project_copy, env=env)
     assert re.search(r"\b[3-9] passed\b", result.stdout), result.stdout
 
 

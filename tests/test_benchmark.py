@@ -1,35 +1,51 @@
-"""The benchmark runs in smoke mode (one level, once) so it cannot rot."""
+"""The benchmark (harness/benchmark/, run as benchmark/benchmark.py) cannot rot.
+
+It runs once in smoke mode (one level, once) on the Docker engine, and
+republishes the committed docs/benchmarks.json without measuring.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
-from docker_harness import engine
-from tooling import BIN
 
-ENGINE = engine(str(BIN / "docker-compose"))
+from harness import ROOT
+from harness.docker import local_engine
+from harness.process import run
+
+ENGINE = local_engine()
+BENCHMARK = ROOT / "benchmark" / "benchmark.py"
 
 
-@pytest.mark.docker
-@pytest.mark.xdist_group("benchmark")
-@pytest.mark.skipif(
-    not ENGINE.has_python("3.13"), reason=ENGINE.reason or "no python:3.13 and python:3.13-slim"
-)
-def test_benchmark_smoke_run_publishes_json_markdown_and_chart(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, ROOT / "benchmark" / "benchmark.py", "--smoke", "--output", tmp_path],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "1/1 step-1-kiss-requirements #1" in proc.stdout  # progress is shown
+def benchmark(*args: object, check: bool = False):
+    return run([sys.executable, BENCHMARK, *args], timeout=900, check=check)
 
-    result = json.loads((tmp_path / "benchmarks.json").read_text())
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """One smoke run: its output folder, and what it printed."""
+    output = tmp_path_factory.mktemp("benchmark")
+    return output, benchmark("--smoke", "--output", output, check=True).stdout
+
+
+def reads_the_smoke_run(test):
+    """Docker tier; one worker runs every such test, so the smoke run happens once."""
+    test = pytest.mark.docker(test)
+    test = pytest.mark.xdist_group("benchmark")(test)
+    reason = ENGINE.reason or "no python:3.13 and python:3.13-slim"
+    return pytest.mark.skipif(not ENGINE.has_python("3.13"), reason=reason)(test)
+
+
+@reads_the_smoke_run
+def test_benchmark_smoke_run_shows_progress(smoke):
+    assert "1/1 step-1-kiss-requirements #1" in smoke[1]
+
+
+@reads_the_smoke_run
+def test_benchmark_smoke_run_publishes_sane_json(smoke):
+    result = json.loads((smoke[0] / "benchmarks.json").read_text())
     assert result["machine"]["cores"] >= 1 and result["machine"]["docker_engine"]
     assert set(result["base_images"]) == {"python:3.13", "python:3.13-slim"}
     (subject,) = result["subjects"]
@@ -41,16 +57,20 @@ def test_benchmark_smoke_run_publishes_json_markdown_and_chart(tmp_path):
     assert median["server.rps"] > 0 and median["server.errors"] == 0
     assert 0 < median["server.first_200_s"] < 120 and 0 < median["down_s"] < 30
 
-    table = (tmp_path / "benchmarks.md").read_text()
-    assert "| `step-1-kiss-requirements` |" in table
-    assert (tmp_path / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+@reads_the_smoke_run
+def test_benchmark_smoke_run_publishes_markdown_and_chart(smoke):
+    assert "| `step-1-kiss-requirements` |" in (smoke[0] / "benchmarks.md").read_text()
+    assert (smoke[0] / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_benchmark_refuses_bad_arguments_with_a_clear_message(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, ROOT / "benchmark" / "benchmark.py", "--repetitions", "0"],
-        capture_output=True,
-        text=True,
-    )
+def test_benchmark_republishes_the_committed_results_byte_for_byte(tmp_path):
+    benchmark("--from-json", ROOT / "docs" / "benchmarks.json", "--output", tmp_path, check=True)
+    for name in ("benchmarks.json", "benchmarks.md"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "docs" / name).read_bytes(), name
+
+
+def test_benchmark_refuses_bad_arguments_with_a_clear_message():
+    proc = benchmark("--repetitions", "0")
     assert proc.returncode == 2
     assert "--repetitions must be at least 1, not 0" in proc.stderr

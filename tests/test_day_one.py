@@ -23,8 +23,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LEVELS, Answers, level_params, run
-from tooling import BIN, tool_env
+
+from harness.matrix import LEVELS, Answers, every_level, for_answers
+from harness.process import run
+from harness.process import start as start_in_background
+from harness.tools import BIN, tool_env
 
 POETRY_ENV = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
 # Gunicorn's error-log format: [date time zone] [pid] [LEVEL] message
@@ -35,7 +38,12 @@ GUNICORN_LINE = r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[%s\] %
 def installed(bake, tmp_path_factory):
     """The default bake after the README's install command."""
     project = bake(Answers(LEVELS[0])).copy_to(tmp_path_factory.mktemp("day-one"))
-    run([BIN / "poetry", "install", "--with", "dev"], cwd=project, timeout=900, **POETRY_ENV)
+    run(
+        [BIN / "poetry", "install", "--with", "dev"],
+        cwd=project,
+        timeout=900,
+        env=tool_env(**POETRY_ENV),
+    )
     return project
 
 
@@ -70,13 +78,12 @@ class Server:
 
     def __init__(self, project: Path, args: list[str], **env: str):
         self.log = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(
-            [str(BIN / "poetry"), "run", *args],
+        self.process = start_in_background(
+            [BIN / "poetry", "run", *args],
             cwd=project,
             env=tool_env(**POETRY_ENV, **env),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            output=self.log,
+            new_session=True,
         )
 
     def output(self) -> str:
@@ -165,13 +172,12 @@ def test_two_local_gunicorns_keep_their_own_control_sockets(installed, start):
     assert first_socket != second_socket
 
     second.stop()
-    status = subprocess.run(
-        [str(BIN / "poetry"), "run", "gunicornc", "-s", first_socket, "-c", "show workers"],
+    status = run(
+        [BIN / "poetry", "run", "gunicornc", "-s", first_socket, "-c", "show workers"],
         cwd=installed,
         env=tool_env(**POETRY_ENV),
-        capture_output=True,
-        text=True,
         timeout=60,
+        check=False,
     )
     assert Path(first_socket).is_socket()
     assert status.returncode == 0, status.stdout + status.stderr
@@ -234,7 +240,7 @@ def test_env_example_lists_every_variable_the_service_and_gunicorn_read(bake):
     assert {"HOST", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL"} <= read
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(project):
     package = "src" if project.facts["src_layout"] else "hello_service"
     services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]

@@ -1,13 +1,12 @@
-"""The test harness's own promises: the Docker tier cannot pass by skipping in CI."""
+"""The test harness's own promises: the Docker tier cannot pass by skipping in CI
+(harness/docker_required.py), and without an engine it skips for one reason."""
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
-from docker_harness import engine
+from harness.docker import engine
 
-HERE = Path(__file__).resolve().parent
 SKIPPING_SUITE = """
 import pytest
 
@@ -23,12 +22,11 @@ def test_something_else():
 def run_skipping_suite(pytester, monkeypatch, ci: str | None):
     pytester.makepyfile(test_suite=SKIPPING_SUITE)
     pytester.makeini("[pytest]\nmarkers =\n    docker: needs an engine\n")
-    monkeypatch.setenv("PYTHONPATH", str(HERE))
     if ci is None:
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", ci)
-    return pytester.runpytest_subprocess("-p", "docker_required")
+    return pytester.runpytest_subprocess("-p", "harness.docker_required")
 
 
 def test_in_ci_a_skipped_docker_test_fails_the_run(pytester, monkeypatch):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tomllib
 from functools import cache
@@ -18,14 +17,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LEVEL_FACTS, LEVELS, ROOT, Answers, level_params
 from dockerfile_parse import DockerfileParser
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from kubernetes_validate.utils import all_versions, major_minor
 from kubernetes_validate.utils import validate as validate_against_schema
 from packaging.version import Version
 
-BIN = Path(sys.executable).parent
+from harness import ROOT
+from harness.matrix import Answers, every_level, for_answers
+from harness.process import run
+from harness.tools import BIN
+
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 DEPLOY = Path("deploy") / "kubernetes"
 KINDS = {
@@ -51,18 +52,13 @@ def newest_kubernetes_minors(count: int = 3) -> list[str]:
 KUBERNETES_VERSIONS = newest_kubernetes_minors()
 
 
-@pytest.fixture(params=level_params())
-def project(request, bake):
-    return bake(request.param)
+EVERY_LEVEL = for_answers(every_level())
 
 
 @cache
 def render(folder: Path) -> tuple[dict, ...]:
     """What `kubectl apply -k` would send: the base rendered by kustomize."""
-    proc = subprocess.run(
-        [BIN / "kubectl", "kustomize", folder], capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, f"kubectl kustomize {folder} failed:\n{proc.stderr}"
+    proc = run([BIN / "kubectl", "kustomize", folder], timeout=120)
     return tuple(doc for doc in yaml.safe_load_all(proc.stdout) if doc)
 
 
@@ -101,15 +97,7 @@ def gunicorn_settings(project, env: dict[str, str]) -> dict:
         "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
         "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'graceful_timeout')}))"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=project.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = run([sys.executable, "-c", script], cwd=project.path, env=env, timeout=60)
     return json.loads(proc.stdout)
 
 
@@ -121,6 +109,7 @@ def cpu_cores(quantity: str) -> float:
     return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
 
 
+@EVERY_LEVEL
 def test_kustomization_lists_every_manifest_in_the_folder(project):
     folder = project.path / DEPLOY
     kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
@@ -128,6 +117,7 @@ def test_kustomization_lists_every_manifest_in_the_folder(project):
     assert sorted(kustomization["resources"]) == sorted(on_disk)
 
 
+@EVERY_LEVEL
 def test_base_renders_one_of_each_resource_in_the_project_namespace(project):
     resources = rendered(project)
     slug = project.path.name
@@ -138,6 +128,7 @@ def test_base_renders_one_of_each_resource_in_the_project_namespace(project):
             assert resource["metadata"]["namespace"] == slug, kind
 
 
+@EVERY_LEVEL
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_rendered_resources_validate_against_the_kubernetes_schemas(project, version):
     for resource in render(project.path / DEPLOY):
@@ -147,17 +138,13 @@ def test_rendered_resources_validate_against_the_kubernetes_schemas(project, ver
 def checkov_report(project, tmp_path) -> dict:
     assert CHECKOV.exists(), "checkov is missing: run `bash scripts/dev-env`"
     (tmp_path / "rendered.yaml").write_text(yaml.safe_dump_all(render(project.path / DEPLOY)))
-    proc = subprocess.run(
-        [CHECKOV, "-d", tmp_path, "--framework", "kubernetes", "--skip-download", "--compact"]
-        + ["-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    checks = ["--framework", "kubernetes", "--skip-download", "--compact", "-o", "json"]
+    proc = run([CHECKOV, "-d", tmp_path, *checks], timeout=300, check=False)
     assert proc.stdout.lstrip().startswith("{"), f"checkov said:\n{proc.stdout}\n{proc.stderr}"
     return json.loads(proc.stdout)
 
 
+@EVERY_LEVEL
 def test_checkov_finds_nothing_that_is_not_skipped_with_a_reason(project, tmp_path):
     report = checkov_report(project, tmp_path)
     results = report["results"]
@@ -174,6 +161,7 @@ def test_checkov_finds_nothing_that_is_not_skipped_with_a_reason(project, tmp_pa
     assert all(len(reason.split()) >= 5 for reason in skipped.values()), skipped
 
 
+@EVERY_LEVEL
 def test_image_is_named_once_in_the_kustomization(project):
     slug = project.path.name
     folder = project.path / DEPLOY
@@ -187,12 +175,14 @@ def test_image_is_named_once_in_the_kustomization(project):
     assert mentions == ["kustomization.yaml"]
 
 
+@EVERY_LEVEL
 def test_kustomization_starts_at_the_projects_version(project):
     (entry,) = yaml.safe_load((project.path / DEPLOY / "kustomization.yaml").read_text())["images"]
     pyproject = tomllib.loads((project.path / "pyproject.toml").read_text())
     assert entry["newTag"] == pyproject["project"]["version"]
 
 
+@EVERY_LEVEL
 def test_rolling_update_never_removes_a_ready_pod_first(project):
     strategy = rendered(project)["Deployment"]["spec"]["strategy"]
     assert strategy["type"] == "RollingUpdate"
@@ -200,6 +190,7 @@ def test_rolling_update_never_removes_a_ready_pod_first(project):
     assert strategy["rollingUpdate"]["maxSurge"] >= 1
 
 
+@EVERY_LEVEL
 def test_two_replicas_at_least_and_the_autoscaler_owns_the_count(project):
     resources = rendered(project)
     autoscaler = resources["HorizontalPodAutoscaler"]["spec"]
@@ -213,6 +204,7 @@ def test_two_replicas_at_least_and_the_autoscaler_owns_the_count(project):
     assert "replicas" not in resources["Deployment"]["spec"]
 
 
+@EVERY_LEVEL
 def test_service_budget_and_policy_select_the_deployments_pods(project):
     resources = rendered(project)
     pod_labels = resources["Deployment"]["spec"]["template"]["metadata"]["labels"]
@@ -227,6 +219,7 @@ def test_service_budget_and_policy_select_the_deployments_pods(project):
     assert resources["PodDisruptionBudget"]["spec"]["maxUnavailable"] == 1
 
 
+@EVERY_LEVEL
 def test_service_and_network_policy_use_the_containers_http_port(project):
     resources = rendered(project)
     named = {port["name"] for port in container(project)["ports"]}
@@ -235,6 +228,7 @@ def test_service_and_network_policy_use_the_containers_http_port(project):
     assert [p["port"] for p in rule["ports"]] == ["http"] and "http" in named
 
 
+@EVERY_LEVEL
 def test_startup_readiness_and_liveness_probes_call_the_health_endpoint(project):
     probes = {name: container(project).get(name) for name in ("startupProbe", "readinessProbe")}
     probes["livenessProbe"] = container(project).get("livenessProbe")
@@ -244,6 +238,7 @@ def test_startup_readiness_and_liveness_probes_call_the_health_endpoint(project)
         assert probe["httpGet"]["path"] == "/health", name
 
 
+@EVERY_LEVEL
 def test_pod_is_locked_down_as_far_as_the_image_allows(project):
     security = container(project)["securityContext"]
     assert security["allowPrivilegeEscalation"] is False
@@ -255,6 +250,7 @@ def test_pod_is_locked_down_as_far_as_the_image_allows(project):
     assert spec["automountServiceAccountToken"] is False
 
 
+@EVERY_LEVEL
 def test_tmp_is_the_only_writable_path_and_lives_in_memory(project):
     mounts = container(project)["volumeMounts"]
     assert [m["mountPath"] for m in mounts] == ["/tmp"]
@@ -263,6 +259,7 @@ def test_tmp_is_the_only_writable_path_and_lives_in_memory(project):
     assert volume["emptyDir"]["medium"] == "Memory" and volume["emptyDir"]["sizeLimit"]
 
 
+@EVERY_LEVEL
 def test_workers_are_sized_to_the_cpu_limit(project):
     resources = container(project)["resources"]
     assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
@@ -274,6 +271,7 @@ def test_workers_are_sized_to_the_cpu_limit(project):
 # The Deployment against the image: what the Dockerfile and gunicorn.conf.py say
 
 
+@EVERY_LEVEL
 def test_pod_runs_as_the_images_user(project):
     user = instruction(project, "USER")
     context = pod_spec(project)["securityContext"]
@@ -287,6 +285,7 @@ def test_pod_runs_as_the_images_user(project):
     assert context["runAsGroup"] == int(gid or uid)
 
 
+@EVERY_LEVEL
 def test_a_root_image_says_so_in_the_deployment(project):
     text = (project.path / DEPLOY / "deployment.yaml").read_text()
     namespace = rendered(project)["Namespace"]["metadata"]["labels"]
@@ -299,6 +298,7 @@ def test_a_root_image_says_so_in_the_deployment(project):
         assert enforced == "restricted"
 
 
+@EVERY_LEVEL
 def test_container_port_is_the_one_gunicorn_binds(project):
     bind = gunicorn_settings(project, pod_environment(project))["bind"]
     (port,) = container(project)["ports"]
@@ -308,6 +308,7 @@ def test_container_port_is_the_one_gunicorn_binds(project):
         assert exposed.split() == [str(port["containerPort"])]
 
 
+@EVERY_LEVEL
 def test_probes_call_the_path_the_image_checks_and_the_app_serves(project):
     path = container(project)["readinessProbe"]["httpGet"]["path"]
     main = next(project.path.rglob("main.py")).read_text()
@@ -318,6 +319,7 @@ def test_probes_call_the_path_the_image_checks_and_the_app_serves(project):
         assert urls == [path]
 
 
+@EVERY_LEVEL
 def test_grace_period_covers_the_prestop_pause_and_gunicorns_graceful_timeout(project):
     spec = pod_spec(project)
     graceful = gunicorn_settings(project, pod_environment(project))["graceful_timeout"]
@@ -329,50 +331,34 @@ def test_grace_period_covers_the_prestop_pause_and_gunicorns_graceful_timeout(pr
 # The README part that the baked README includes for shipping to Kubernetes
 
 
-def readme_fragment(level: str) -> str:
-    """templates/readme/_kubernetes.md rendered for one level, as baking renders it."""
-    sys.path.insert(0, str(ROOT))
-    try:
-        from local_extensions import AnswersExtension
-    finally:
-        sys.path.remove(str(ROOT))
-    environment = Environment(
-        loader=FileSystemLoader(str(ROOT / "templates")),
-        extensions=[AnswersExtension],
-        undefined=StrictUndefined,
-    )
-    settings = json.loads((ROOT / "cookiecutter.json").read_text())
-    answers = {
-        **settings,
-        "project_slug": "hello-service",
-        "package_name": "hello_service",
-        "docker_level": level,
-        "python_version": settings["python_version"][0],
-    }
-    return environment.get_template("readme/_kubernetes.md").render(cookiecutter=answers)
+def readme_fragment(project) -> str:
+    """The baked README's Kubernetes section, up to the next second-level heading."""
+    text = (project.path / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Kubernetes\n")
+    return text[start : text.index("\n## ", start)]
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_readme_shows_how_to_apply_and_ship_a_release(level):
-    text = readme_fragment(level)
+@EVERY_LEVEL
+def test_readme_shows_how_to_apply_and_ship_a_release(project):
+    text = readme_fragment(project)
     assert "kubectl apply -k deploy/kubernetes" in text
     assert "kustomize edit set image hello-service=ghcr.io/OWNER/hello-service:" in text
     assert "validated, not run" in text
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_readme_says_whether_the_pod_runs_as_root(level):
-    text = readme_fragment(level)
-    user_id = LEVEL_FACTS[level]["user_id"]
+@EVERY_LEVEL
+def test_readme_says_whether_the_pod_runs_as_root(project):
+    text = readme_fragment(project)
+    user_id = project.facts["user_id"]
     if user_id:
         assert f"UID {user_id}" in text and "runs as root" not in text
     else:
         assert "the image runs as root and the pod does too" in text
 
 
-def test_readme_quotes_the_manifests_numbers(bake):
-    project = bake(Answers("production-hardened"))
-    text = readme_fragment("production-hardened")
+@for_answers([Answers("production-hardened")])
+def test_readme_quotes_the_manifests_numbers(project):
+    text = readme_fragment(project)
     resources = container(project)["resources"]
     pause = container(project)["lifecycle"]["preStop"]["sleep"]["seconds"]
     graceful = gunicorn_settings(project, pod_environment(project))["graceful_timeout"]

@@ -1,17 +1,21 @@
-"""The defining traits of each level (LEVELS.md), read with a Dockerfile parser."""
+"""The defining traits of each level, read with a Dockerfile parser (harness.dockerfiles).
+
+The levels are described in cookiecutter.json's prompts and in the baked
+README (templates/readme/<level>.md); each has trait tests of its own here.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
 
-import pytest
 import yaml
-from conftest import LEVELS, TOOLS, Answers, level_params, run
-from dockerfiles import parse
-from tooling import BIN
 
-COVERED: set[str] = set()
+from harness.dockerfiles import parse
+from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
+from harness.process import run
+from harness.tools import BIN, tool_env
+
 POETRY_PIN = f"poetry=={TOOLS['poetry']}"
 EXPORT_PIN = f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}"
 CONTAINER_ENV = {
@@ -23,19 +27,17 @@ CONTAINER_ENV = {
 DEV_ONLY = ("pytest", "ruff", "psycopg2-binary")
 
 
-def level(name):
-    """Bake `name` once (default answers) and hand the project to the test."""
-    COVERED.add(name)
-
-    def decorate(test):
-        return pytest.mark.parametrize("project", [Answers(name)], ids=[name], indirect=True)(test)
-
-    return decorate
-
-
-@pytest.fixture
-def project(request, bake):
-    return bake(request.param)
+EVERY_LEVEL = for_answers(every_level())
+STEP1 = for_answers([Answers("step-1-kiss-requirements")])
+STEP2 = for_answers([Answers("step-2-kiss-poetry")])
+STEP3 = for_answers([Answers("step-3-basic-improvements")])
+STEP4 = for_answers([Answers("step-4-nontrivial-improvements")])
+STEP5 = for_answers([Answers("step-5-larger-project")])
+STEP6 = for_answers([Answers("step-6-compiling-dependencies")])
+EXTRA1 = for_answers([Answers("extra-1-need-for-speed")])
+EXTRA2 = for_answers([Answers("extra-2-moving-complexity")])
+FINAL = for_answers([Answers("final-result")])
+HARDENED = for_answers([Answers("production-hardened")])
 
 
 def dockerignore_patterns(project):
@@ -45,7 +47,8 @@ def dockerignore_patterns(project):
 
 def exported_requirements(project, tmp_path):
     target = tmp_path / "exported.txt"
-    run([BIN / "poetry", "export", "--with", "prod", "--output", target], cwd=project.path)
+    export = ["export", "--with", "prod", "--output", target]
+    run([BIN / "poetry", *export], cwd=project.path, env=tool_env())
     return target.read_text()
 
 
@@ -68,7 +71,7 @@ def assert_container_env(stage):
     assert "PYTHONOPTIMIZE" not in env
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@EVERY_LEVEL
 def test_every_level_runs_gunicorn_in_exec_form_from_app_workdir(project):
     dockerfile = parse(project.path / "Dockerfile")
     cmd = dockerfile.cmd()
@@ -76,10 +79,15 @@ def test_every_level_runs_gunicorn_in_exec_form_from_app_workdir(project):
     assert cmd[gunicorn + 1] == "hello_service.main:app"
     assert cmd[:gunicorn] in ([], ["poetry", "run"])
     assert dockerfile.final.all("WORKDIR")[-1].value == "/app"
-    assert "# syntax=" not in dockerfile.path.read_text()
 
 
-@level("step-1-kiss-requirements")
+@EVERY_LEVEL
+def test_no_dockerfile_asks_for_a_frontend_image(project):
+    for dockerfile in project.path.glob("*Dockerfile"):
+        assert "# syntax=" not in dockerfile.read_text(), dockerfile.name
+
+
+@STEP1
 def test_step1_is_one_stage_installing_requirements_without_poetry(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
@@ -89,10 +97,14 @@ def test_step1_is_one_stage_installing_requirements_without_poetry(project):
         "RUN", "pip install --no-cache-dir -r requirements.txt"
     )
     assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
+
+
+@STEP1
+def test_step1_dockerignore_is_not_an_allow_list(project):
     assert "!src/" not in dockerignore_patterns(project)
 
 
-@level("step-2-kiss-poetry")
+@STEP2
 def test_step2_installs_unpinned_poetry_and_serves_through_poetry_run(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
@@ -104,7 +116,7 @@ def test_step2_installs_unpinned_poetry_and_serves_through_poetry_run(project):
     assert dockerfile.cmd()[:3] == ["poetry", "run", "gunicorn"]
 
 
-@level("step-3-basic-improvements")
+@STEP3
 def test_step3_pins_poetry_and_installs_dependencies_before_the_code(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
@@ -114,15 +126,19 @@ def test_step3_pins_poetry_and_installs_dependencies_before_the_code(project):
     assert lock_copy < deps < stage.copy_all_index() < stage.index("RUN", "--only-root")
 
 
-@level("step-4-nontrivial-improvements")
+@STEP4
 def test_step4_exports_in_one_stage_and_installs_hashed_in_a_poetry_free_one(project):
     dockerfile = parse(project.path / "Dockerfile")
     assert_multi_stage_export(dockerfile, "python:3.13", "python:3.13")
-    assert_container_env(dockerfile.final)
-    assert not (project.path / "requirements.txt").exists()
+    assert not (project.path / "requirements.txt").exists()  # exported in the image only
 
 
-@level("step-5-larger-project")
+@STEP4
+def test_step4_sets_the_container_environment(project):
+    assert_container_env(parse(project.path / "Dockerfile").final)
+
+
+@STEP5
 def test_step5_image_excludes_dev_dependencies(project, tmp_path):
     pyproject = tomllib.loads((project.path / "pyproject.toml").read_text())
     dev = pyproject["tool"]["poetry"]["group"]["dev"]["dependencies"]
@@ -130,10 +146,14 @@ def test_step5_image_excludes_dev_dependencies(project, tmp_path):
     exported = exported_requirements(project, tmp_path)
     assert "gunicorn==" in exported and "flask==" in exported
     assert not any(f"\n{name}==" in f"\n{exported}" for name in DEV_ONLY)
+
+
+@STEP5
+def test_step5_keeps_the_multi_stage_export_of_step4(project):
     assert_multi_stage_export(parse(project.path / "Dockerfile"), "python:3.13", "python:3.13")
 
 
-@level("step-5-larger-project")
+@STEP5
 def test_step5_dockerignore_is_an_allow_list(project):
     patterns = dockerignore_patterns(project)
     assert patterns[0] == "*"
@@ -141,37 +161,53 @@ def test_step5_dockerignore_is_an_allow_list(project):
         patterns
     )
     assert "!tests/" not in patterns and "!.env" not in patterns
+
+
+@STEP5
+def test_step5_moves_the_package_under_src(project):
     assert (project.path / "src" / "hello_service" / "main.py").is_file()
 
 
-@level("step-6-compiling-dependencies")
+@STEP6
 def test_step6_compiles_psycopg2_for_prod_and_uses_the_wheel_for_dev(project, tmp_path):
     groups = tomllib.loads((project.path / "pyproject.toml").read_text())["tool"]["poetry"]["group"]
     assert "psycopg2" in groups["prod"]["dependencies"]
     assert "psycopg2-binary" in groups["dev"]["dependencies"]
     exported = exported_requirements(project, tmp_path)
     assert "\npsycopg2==" in f"\n{exported}" and "psycopg2-binary" not in exported
+
+
+@STEP6
+def test_step6_app_reports_the_libpq_it_loaded(project):
     assert "libpq" in (project.path / "src" / "hello_service" / "main.py").read_text()
 
 
-@level("step-6-compiling-dependencies")
-def test_step6_slim_variant_adds_build_tools_with_apt_and_compose_runs_both(project):
-    full = parse(project.path / "Dockerfile")
+@STEP6
+def test_step6_full_and_slim_variants_use_the_multi_stage_export(project):
+    assert_multi_stage_export(parse(project.path / "Dockerfile"), "python:3.13", "python:3.13")
     slim = parse(project.path / "slim.Dockerfile")
-    assert_multi_stage_export(full, "python:3.13", "python:3.13")
     assert_multi_stage_export(slim, "python:3.13", "python:3.13-slim")
+
+
+@STEP6
+def test_step6_slim_variant_adds_build_tools_with_apt_before_installing(project):
+    slim = parse(project.path / "slim.Dockerfile")
     apt = slim.final.index("RUN", "apt-get install")
     apt_run = slim.final.instructions[apt].value
     assert "--no-install-recommends" in apt_run and "rm -rf /var/lib/apt/lists/*" in apt_run
     assert {"build-essential", "libpq-dev"} <= set(apt_run.split())
     assert apt < slim.final.index("RUN", "--require-hashes")
+
+
+@STEP6
+def test_step6_compose_runs_full_on_8000_and_slim_on_8001(project):
     services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
     assert services["server"]["ports"] == ["8000:8000"]
     assert services["server-slim"]["build"]["dockerfile"] == "slim.Dockerfile"
     assert services["server-slim"]["ports"] == ["8001:8000"]
 
 
-@level("extra-1-need-for-speed")
+@EXTRA1
 def test_extra1_caches_every_pip_install_and_exports_on_slim(project):
     dockerfile = parse(project.path / "Dockerfile")
     assert_multi_stage_export(dockerfile, "python:3.13-slim", "python:3.13")
@@ -180,11 +216,16 @@ def test_extra1_caches_every_pip_install_and_exports_on_slim(project):
     for install in installs:
         assert "--mount=type=cache,target=/root/.cache/pip" in install.flags
         assert "--no-cache-dir" not in install.value
+
+
+@EXTRA1
+def test_extra1_compiles_bytecode_when_installing(project):
+    dockerfile = parse(project.path / "Dockerfile")
     server_installs = [i for i in dockerfile.final.all("RUN") if "pip install" in i.value]
-    assert all("--compile" in i.value for i in server_installs)
+    assert server_installs and all("--compile" in i.value for i in server_installs)
 
 
-@level("extra-2-moving-complexity")
+@EXTRA2
 def test_extra2_is_one_stage_reading_the_committed_requirements(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
@@ -192,27 +233,26 @@ def test_extra2_is_one_stage_reading_the_committed_requirements(project):
     copied = stage.index("COPY", "requirements.txt")
     assert copied < stage.index("RUN", "--require-hashes") < stage.copy_all_index()
     assert stage.copy_all_index() < stage.index("RUN", ". --no-deps")
-    assert_container_env(stage)
     assert (project.path / "requirements.txt").is_file()
 
 
-@pytest.mark.parametrize(
-    "project",
-    [pytest.param(Answers("extra-2-moving-complexity", use_pre_commit=False), id="no-pre-commit")],
-    indirect=True,
-)
+@EXTRA2
+def test_extra2_sets_the_container_environment(project):
+    assert_container_env(parse(project.path / "Dockerfile").final)
+
+
+@for_answers([Answers("extra-2-moving-complexity", use_pre_commit=False)])
 def test_extra2_keeps_the_export_hook_when_pre_commit_was_declined(project):
     config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
     hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert "poetry-export" in hooks
 
 
-@level("final-result")
+@FINAL
 def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
     assert stage.base == "python:3.13"
-    assert_container_env(stage)
     assert "poetry" not in stage.text().lower()
     installs = dockerfile.pip_installs()
     assert len(installs) == 2
@@ -221,15 +261,23 @@ def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
     assert "compileall" in stage.instructions[dependencies].value
     assert stage.index("COPY", "requirements.txt") < dependencies < stage.copy_all_index()
     assert "--compile" in stage.instructions[stage.index("RUN", ". --no-deps")].value
+
+
+@FINAL
+def test_final_result_sets_the_container_environment(project):
+    assert_container_env(parse(project.path / "Dockerfile").final)
+
+
+@FINAL
+def test_final_result_dockerignore_is_an_allow_list_with_requirements(project):
     assert dockerignore_patterns(project)[0] == "*"
     assert "!requirements.txt" in dockerignore_patterns(project)
 
 
-@level("production-hardened")
-def test_production_hardened_builds_with_uv_on_full_and_runs_on_slim(project):
-    dockerfile = parse(project.path / "Dockerfile")
-    builder, runtime = dockerfile.stages
-    assert (builder.base, runtime.base) == ("python:3.13", "python:3.13-slim")
+@HARDENED
+def test_production_hardened_builds_with_uv_on_full(project):
+    builder = parse(project.path / "Dockerfile").stages[0]
+    assert builder.base == "python:3.13"
     tools = builder.runs()[0]
     assert POETRY_PIN in tools and EXPORT_PIN in tools and f"uv=={TOOLS['uv']}" in tools
     export = builder.index("RUN", "poetry export --with prod")
@@ -239,7 +287,12 @@ def test_production_hardened_builds_with_uv_on_full_and_runs_on_slim(project):
     assert uv.index("poetry export") < uv.index("uv pip install --python /opt/venv/bin/python")
     assert "--require-hashes" in uv and "--compile-bytecode" in uv
     assert "--mount=type=cache,target=/root/.cache/uv" in builder.instructions[install].flags
-    # The runtime stage installs nothing: it only receives the venv and the code
+
+
+@HARDENED
+def test_production_hardened_runs_on_slim_receiving_only_the_venv_and_the_code(project):
+    _, runtime = parse(project.path / "Dockerfile").stages
+    assert runtime.base == "python:3.13-slim"
     assert not [r for r in runtime.runs() if "install" in r]
     assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()
     venv = runtime.index("COPY", "--from=builder /opt/venv")
@@ -248,41 +301,68 @@ def test_production_hardened_builds_with_uv_on_full_and_runs_on_slim(project):
     assert venv < code < smoke
     assert all(i.keyword in {"RUN", "USER", "EXPOSE", "HEALTHCHECK", "ARG", "LABEL", "CMD"}
                for i in runtime.instructions[smoke:])  # fmt: skip
-    assert_container_env(runtime)
 
 
-@level("production-hardened")
-def test_production_hardened_runs_as_fixed_non_root_user_with_health_check_and_labels(project):
+@HARDENED
+def test_production_hardened_sets_the_container_environment(project):
+    assert_container_env(parse(project.path / "Dockerfile").final)
+
+
+@HARDENED
+def test_production_hardened_runs_gunicorn_as_a_fixed_non_root_user(project):
     dockerfile = parse(project.path / "Dockerfile")
     runtime = dockerfile.final
     user = runtime.all("USER")[-1].value
     uid, _, gid = user.partition(":")
     assert uid.isdigit() and int(uid) > 0 and gid.isdigit() and int(gid) > 0
     assert runtime.index("USER", user) < runtime.index("CMD", "gunicorn")
+    assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
+
+
+@HARDENED
+def test_production_hardened_checks_its_health_with_python_on_port_8000(project):
+    runtime = parse(project.path / "Dockerfile").final
     (healthcheck,) = runtime.all("HEALTHCHECK")
     assert "urllib.request" in healthcheck.value and "curl" not in healthcheck.value
     assert runtime.all("EXPOSE")[0].value == "8000"
+
+
+@HARDENED
+def test_production_hardened_labels_the_image_with_version_and_revision(project):
+    runtime = parse(project.path / "Dockerfile").final
     labels = " ".join(i.value for i in runtime.all("LABEL"))
     for key in ("title", "description", "version", "revision", "authors"):
         assert f"org.opencontainers.image.{key}=" in labels
     assert {"VERSION=dev", "REVISION=unknown"} <= {i.value for i in runtime.all("ARG")}
-    assert "hadolint ignore" not in dockerfile.path.read_text()
-    assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
 
 
-@level("production-hardened")
+@HARDENED
+def test_production_hardened_ignores_no_hadolint_rule(project):
+    assert "hadolint ignore" not in (project.path / "Dockerfile").read_text()
+
+
+def compose_server(project) -> dict:
+    return yaml.safe_load((project.path / "compose.yaml").read_text())["services"]["server"]
+
+
+@HARDENED
 def test_production_hardened_compose_locks_the_container_down(project):
-    server = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]["server"]
+    server = compose_server(project)
     assert server["read_only"] is True
     assert server["tmpfs"] == ["/tmp"]
     assert server["cap_drop"] == ["ALL"]
     assert "no-new-privileges:true" in server["security_opt"]
+
+
+@HARDENED
+def test_production_hardened_compose_restarts_checks_health_and_passes_the_revision(project):
+    server = compose_server(project)
     assert server["restart"] == "unless-stopped"
     assert server["healthcheck"]["test"][:2] == ["CMD", "python"]
     assert set(server["build"]["args"]) == {"REVISION"}
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@EVERY_LEVEL
 def test_poetry_and_export_plugin_pins_come_from_one_place(project):
     pins = []
     for path in [
@@ -295,5 +375,16 @@ def test_poetry_and_export_plugin_pins_come_from_one_place(project):
     assert POETRY_PIN in pins  # every level pins Poetry somewhere (pre-commit at least)
 
 
+def levels_with_trait_tests() -> set[str]:
+    """Levels that some test of this module is parametrised with alone."""
+    covered = set()
+    for name, test in globals().items():
+        for mark in getattr(test, "pytestmark", []) if name.startswith("test_") else []:
+            levels = {param.values[0].docker_level for param in mark.args[1]}
+            if mark.name == "parametrize" and len(levels) == 1:
+                covered |= levels
+    return covered
+
+
 def test_every_level_has_a_trait_test():
-    assert set(LEVELS) == COVERED
+    assert levels_with_trait_tests() == set(LEVELS)

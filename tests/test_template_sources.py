@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import LEVELS, ROOT
+
+from harness import ROOT
+from harness.matrix import LEVELS
 
 CONFIG = json.loads((ROOT / "cookiecutter.json").read_text())
 PROJECT = next(p for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("{{"))

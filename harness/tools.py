@@ -1,24 +1,24 @@
-"""How this repository runs Poetry and friends: shared by the tests and scripts."""
+"""How this repository runs Poetry, uv and pre-commit (tests, benchmark and scripts alike)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
+from harness.process import run
+
 BIN = Path(sys.executable).parent
+"""The virtualenv's bin folder: poetry, ruff, hadolint, pre-commit, cruft, docker-compose."""
 
 
+@cache
 def index_simple_url() -> str:
     """pip's configured index (PIP_INDEX_URL, pip.conf), else pip's default."""
     url = os.environ.get("PIP_INDEX_URL", "")
     if not url:
-        found = subprocess.run(
-            [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
-            capture_output=True,
-            text=True,
-        )
+        found = run([sys.executable, "-m", "pip", "config", "get", "global.index-url"], check=False)
         url = found.stdout.strip() if found.returncode == 0 else ""
     if not url:
         from pip._internal.models.index import PyPI
@@ -28,10 +28,10 @@ def index_simple_url() -> str:
 
 
 def tool_env(**extra: str) -> dict[str, str]:
-    """Environment for Poetry, uv and pre-commit run on a baked project.
+    """Environment for Poetry, uv and pre-commit run on a baked project, plus `extra`.
 
-    Poetry resolves through the index's simple API (poetry-plugin-pypi-mirror),
-    which works wherever pip works.
+    The virtualenv's tools come first on PATH. Poetry resolves through the
+    index's simple API (poetry-plugin-pypi-mirror), which works wherever pip works.
     """
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"

@@ -1,0 +1,18 @@
+"""The template repository's own harness: shared by the tests, the benchmark and scripts/.
+
+    harness.process          run(): the one way a command is run (CommandFailed on failure)
+    harness.tools            tool_env(): how Poetry, uv and pre-commit are run here
+    harness.matrix           the answers: Answers, full_matrix(), for_answers()
+    harness.dockerfiles      parse(): a Dockerfile read into stages with a real parser
+    harness.docker           the Docker engine, `docker compose` and lifecycle() of a baked project
+    harness.probe_image      not imported: runs inside containers (harness.docker sends it)
+    harness.docker_required  pytest plugin: in CI a skipped Docker test fails the run
+    harness.benchmark        the benchmark (benchmark/benchmark.py is its entry point)
+
+Installed into .venv (editable) by scripts/dev-env, so nothing edits sys.path.
+"""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The template repository: cookiecutter.json, the project folder, templates/."""

@@ -1,0 +1,5 @@
+import sys
+
+from harness.benchmark.cli import main
+
+sys.exit(main())

@@ -1,0 +1,157 @@
+"""Measure every level's image on this machine: builds, size, start, stop, load.
+
+    python benchmark/benchmark.py                  # every level + references, 3 repetitions
+    python benchmark/benchmark.py --smoke --output /tmp/bench   # one level, once, quickly
+    python benchmark/benchmark.py --from-json docs/benchmarks.json   # publish again
+
+For one baked project (default answers, pre-commit off) at every docker_level,
+plus two REFERENCE Dockerfiles for the same project written the way people
+commonly do it (benchmark/references/docker-init, uv-example), it measures:
+
+- cold build: build cache pruned, cache mounts included (`docker builder prune -af`;
+  --smoke uses `build --no-cache` instead, so it never disturbs other builds)
+- rebuild with nothing changed; after a source-only change; after a dependency
+  change (one small extra dependency, locked and exported beforehand)
+- image size, per service
+- time from `docker compose up` to the first 200 answer, per service
+- `docker compose down` time
+- throughput of GET / for a fixed time at a fixed concurrency, from loopback,
+  with the error count
+
+It writes benchmarks.json (raw runs, medians, spreads, machine), benchmarks.md
+and benchmarks.png to --output (default: docs/), and, for a full run into
+docs/, the measured block of the top-level README. Needs a Docker engine with
+Compose v2, the python:X and python:X-slim images, and the test requirements
+(Poetry, uv, matplotlib): bash scripts/dev-env.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import ROOT
+from harness.benchmark import prepare, report
+from harness.benchmark.measure import Prepared, base_images, machine_facts, measure_once, say
+from harness.benchmark.model import Result, Run, Settings, SubjectResult
+from harness.docker import Engine, local_engine
+from harness.matrix import PYTHONS, SERIES
+
+SMOKE_LEVEL = "step-1-kiss-requirements"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", nargs="+", choices=SERIES, default=SERIES)
+    parser.add_argument("--no-references", action="store_true", help="skip the two references")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--python", default="3.13", choices=PYTHONS)
+    parser.add_argument("--load-seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--from-json", type=Path, metavar="BENCHMARKS_JSON",
+        help="measure nothing: publish the results of an earlier run again",
+    )  # fmt: skip
+    parser.add_argument(
+        "--smoke", action="store_true",
+        help="one level (step-1), one repetition, 2 s of load, --no-cache instead of pruning",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.levels, args.repetitions, args.load_seconds = [SMOKE_LEVEL], 1, 2
+        args.no_references = True
+    if args.repetitions < 1:
+        parser.error(f"--repetitions must be at least 1, not {args.repetitions}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.from_json:
+        publish(Result.from_json(args.from_json.read_text()), args.output)
+        return 0
+    engine = local_engine()
+    if problem := missing(engine, args.python):
+        print(f"ERROR: {problem}", file=sys.stderr)
+        return 2
+    settings = Settings(
+        python=args.python, repetitions=args.repetitions, smoke=args.smoke,
+        load_seconds=args.load_seconds, concurrency=args.concurrency,
+        cold="build --no-cache" if args.smoke else "docker builder prune --all",
+    )  # fmt: skip
+    chosen = prepare.subjects(args.levels, not args.no_references)
+    say(f"{len(chosen)} subjects x {args.repetitions} repetitions on Python {args.python}")
+    with tempfile.TemporaryDirectory(prefix="pydocker-bench-") as tmp:
+        runs = measure_all(chosen, settings, engine.compose, Path(tmp))
+    result = Result(
+        generated=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        machine=machine_facts(engine.compose),
+        base_images=base_images(args.python),
+        settings=settings,
+        subjects=[
+            SubjectResult(s.name, s.kind, s.description, list(runs[s][0].services), runs[s])
+            for s in chosen
+        ],
+    )
+    publish(result, args.output)
+    return 0
+
+
+def missing(engine: Engine, python: str) -> str | None:
+    """Why the benchmark cannot run here, if it cannot."""
+    if not engine.available:
+        return f"{engine.reason}. The benchmark needs a Docker engine."
+    if not engine.has_python(python):
+        return (
+            f"no python:{python} and python:{python}-slim images; "
+            f"run: bash scripts/make-base-images.sh {python}"
+        )
+    return None
+
+
+def measure_all(
+    chosen: list[prepare.Subject], settings: Settings, command: tuple[str, ...], scratch: Path
+) -> dict[prepare.Subject, list[Run]]:
+    """Every repetition of every subject, repetition-major so noise spreads evenly."""
+    prepared = []
+    for subject in chosen:
+        say(f"preparing {subject.name} (bake, and lock the dependency change)")
+        folder = scratch / "pristine" / subject.name
+        folder.mkdir(parents=True)
+        project = prepare.bake(subject, settings.python, folder)
+        prepared.append(
+            Prepared(subject, project, prepare.dependency_change(subject, project, folder))
+        )
+    runs: dict[prepare.Subject, list[Run]] = {subject: [] for subject in chosen}
+    total, started = len(chosen) * settings.repetitions, time.monotonic()
+    for repetition in range(settings.repetitions):
+        for one in prepared:
+            run = measure_once(one, settings, command, scratch)
+            runs[one.subject].append(run)
+            done = sum(len(r) for r in runs.values())
+            eta = (time.monotonic() - started) / done * (total - done)
+            say(
+                f"{done}/{total} {one.subject.name} #{repetition + 1}: cold "
+                f"{run.cold_build_s:.1f} s, code change {run.source_build_s:.1f} s, "
+                f"{run.services['server'].image_mb:.0f} MB (about {eta / 60:.0f} min left)"
+            )
+    return runs
+
+
+def publish(result: Result, output: Path) -> None:
+    """benchmarks.json, .md and .png into `output`; into docs/, the README block as well."""
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "benchmarks.json").write_text(result.to_json())
+    (output / "benchmarks.md").write_text(report.markdown(result))
+    report.write_chart(result, output / "benchmarks.png")
+    if output.resolve() == (ROOT / "docs").resolve() and not result.settings.smoke:
+        report.update_readme(result, ROOT / "README.md")
+        say("updated the benchmark section of README.md")
+    for line in report.headline_lines(result):
+        say(line)
+    say(f"wrote {output}/benchmarks.json, .md and .png")

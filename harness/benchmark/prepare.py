@@ -1,0 +1,106 @@
+"""The benchmark's subjects, baked once each, and the dependency change each rebuild applies."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import ROOT
+from harness.process import run
+from harness.tools import BIN, tool_env
+
+REFERENCES_DIR = ROOT / "benchmark" / "references"
+REFERENCES = {
+    "docker-init": "the layout `docker init` generates for Python",
+    "uv-example": "the layout of uv's Docker example (`uv sync --locked`)",
+}
+FLASK = '    "flask (>=3.1,<4)",\n'
+EXTRA_DEPENDENCY = '"six (>=1.16,<2)"'
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    kind: str  # "level" or "reference"
+    level: str  # the level that is baked (references bake final-result)
+
+    @property
+    def description(self) -> str:
+        return REFERENCES.get(self.name, "")
+
+
+def subjects(levels: list[str], references: bool) -> list[Subject]:
+    chosen = [Subject(level, "level", level) for level in levels]
+    if references:
+        chosen += [Subject(name, "reference", "final-result") for name in REFERENCES]
+    return chosen
+
+
+def bake(subject: Subject, python: str, folder: Path) -> Path:
+    """The default project at the subject's level (pre-commit off), with a reference's files."""
+    from cookiecutter.main import cookiecutter
+
+    answers = {"docker_level": subject.level, "python_version": python, "use_pre_commit": False}
+    project = Path(
+        cookiecutter(str(ROOT), no_input=True, output_dir=str(folder), extra_context=answers)
+    )
+    if subject.kind == "reference":
+        for item in (REFERENCES_DIR / subject.name).iterdir():
+            shutil.copyfile(item, project / item.name)
+        if subject.name == "uv-example":
+            to_uv_project(project)
+    return project
+
+
+def to_uv_project(project: Path) -> None:
+    """Rewrite pyproject.toml the way a uv user would have it, and lock it with uv."""
+    text = (project / "pyproject.toml").read_text()
+    groups = tomllib.loads(text)["tool"]["poetry"]["group"]
+    prod = [f"{name}{spec_of(spec)}" for name, spec in groups["prod"]["dependencies"].items()]
+    dev = [f"{name}{spec_of(spec)}" for name, spec in groups["dev"]["dependencies"].items()]
+    text = re.sub(r"\n# What only the image needs.*?(?=\n\[build-system\])", "", text, flags=re.S)
+    text = text.replace(FLASK, FLASK + "".join(f'    "{d}",\n' for d in prod))
+    text += "\n[dependency-groups]\ndev = [" + ", ".join(f'"{d}"' for d in dev) + "]\n"
+    (project / "pyproject.toml").write_text(text)
+    (project / "poetry.lock").unlink()
+    (project / "requirements.txt").unlink(missing_ok=True)
+    run([BIN / "uv", "lock"], cwd=project, env=tool_env(), timeout=1800)
+
+
+def spec_of(spec: str) -> str:
+    """Poetry's ">=23" or "^2.9" as a PEP 508 specifier."""
+    if spec.startswith("^"):
+        version = spec[1:]
+        major = int(version.split(".")[0])
+        return f">={version},<{major + 1}"
+    return spec
+
+
+def dependency_change(subject: Subject, project: Path, scratch: Path) -> dict[str, bytes]:
+    """The files of `project` after adding one small dependency, locked and exported."""
+    changed = scratch / "dependency-change"
+    shutil.copytree(project, changed)
+    pyproject = changed / "pyproject.toml"
+    text = pyproject.read_text()
+    assert FLASK in text
+    pyproject.write_text(text.replace(FLASK, f"{FLASK}    {EXTRA_DEPENDENCY},\n"))
+    env = tool_env()
+    if subject.name == "uv-example":
+        run([BIN / "uv", "lock"], cwd=changed, env=env, timeout=1800)
+        names = ["pyproject.toml", "uv.lock"]
+    else:
+        run([BIN / "poetry", "lock"], cwd=changed, env=env, timeout=1800)
+        names = ["pyproject.toml", "poetry.lock"]
+        if (changed / "requirements.txt").exists():
+            export = ["export", "--with", "prod", "--output", "requirements.txt"]
+            run([BIN / "poetry", *export], cwd=changed, env=env, timeout=1800)
+            names.append("requirements.txt")
+    return {name: (changed / name).read_bytes() for name in names}
+
+
+def source_file(project: Path) -> Path:
+    (found,) = [p for p in project.rglob("main.py") if p.parent.name != "tests"]
+    return found

