@@ -17,7 +17,7 @@ import pytest
 
 from harness.docker import behind_proxy, lifecycle, local_engine, watch_edits
 from harness.docker_required import IN_CI
-from harness.matrix import LEVELS, PYTHONS, Answers, for_answers
+from harness.matrix import DEFAULT_PYTHON, LEVELS, PYTHONS, Answers, for_answers
 from harness.process import run
 
 pytestmark = pytest.mark.docker
@@ -78,6 +78,8 @@ ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 ONLY_STEP6 = on_docker(lambda answers: answers.facts["psycopg2"])
 ONLY_HARDENED = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
+# The proxy and Compose Watch runs: every level, on the default Python
+EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
 
 
 def test_engine_has_the_base_images_ci_requires():
@@ -267,22 +269,22 @@ def forwarded(project, tmp_path_factory):
     return once("proxy", project, make)
 
 
-@ALL
+@EVERY_LEVEL
 def test_forwarded_https_from_an_untrusted_proxy_is_ignored(forwarded):
     assert forwarded.untrusted_proxy["health"].startswith("http://")
 
 
-@ALL
+@EVERY_LEVEL
 def test_links_are_https_behind_a_trusted_proxy(forwarded):
     assert forwarded.trusted_proxy["health"].startswith("https://")
 
 
-@ALL
+@EVERY_LEVEL
 def test_a_client_cannot_spoof_https_past_the_trusted_proxy_setting(forwarded):
     assert forwarded.spoofing_client["health"].startswith("http://")
 
 
-@ALL
+@EVERY_LEVEL
 def test_the_proxy_run_leaves_nothing_behind(forwarded):
     assert forwarded.leftovers == []
 
@@ -298,12 +300,12 @@ def watched(project, tmp_path_factory):
     return once("watch", project, make)
 
 
-@ALL
+@EVERY_LEVEL
 def test_compose_watch_puts_a_saved_code_change_into_the_running_service(watched):
     assert watched.before["service"] == "hello-service"
     assert [answer["service"] for answer in watched.answers] == ["hello-service-edit-1"]
 
 
-@ALL
+@EVERY_LEVEL
 def test_the_watch_run_leaves_nothing_behind(watched):
     assert watched.leftovers == []
