@@ -448,7 +448,6 @@ def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(pr
     release = workflows(project)["release.yml"]
     (job,) = release["jobs"].values()
     meta = job["steps"][1]["with"]
-    assert meta["images"] == "ghcr.io/${{ github.repository }}"
     assert "v(" in meta["tags"]  # image tags are read from the git tag
     takes_version = "ARG VERSION" in (project.path / "Dockerfile").read_text()
     for build in (job["steps"][3]["with"], job["steps"][6]["with"]):
@@ -486,3 +485,13 @@ def test_shipping_section_renders_for_every_level(level):
     assert ("dependabot-requirements.yml" in text) == COOKIECUTTER_JSON["_levels"][level][
         "requirements"
     ]
+
+
+@for_answers(every_level())
+def test_release_pushes_the_image_the_kubernetes_base_deploys(project):
+    (job,) = workflows(project)["release.yml"]["jobs"].values()
+    pushed = job["steps"][1]["with"]["images"]
+    kustomization = project.path / "deploy" / "kubernetes" / "kustomization.yaml"
+    (image,) = yaml.safe_load(kustomization.read_text())["images"]
+    owner = "${{ github.repository_owner }}"
+    assert pushed == image["newName"].replace("OWNER", owner) == f"ghcr.io/{owner}/hello-service"
