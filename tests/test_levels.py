@@ -228,20 +228,29 @@ def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
 @level("production-hardened")
 def test_production_hardened_builds_with_uv_on_full_and_runs_on_slim(project):
     dockerfile = parse(project.path / "Dockerfile")
-    builder, runtime = dockerfile.stages
-    assert (builder.base, runtime.base) == ("python:3.13", "python:3.13-slim")
-    tools = builder.runs()[0]
+    export, builder, runtime = dockerfile.stages
+    assert (export.name, builder.name, runtime.name) == ("export", "builder", "runtime")
+    assert (export.base, builder.base, runtime.base) == (
+        "python:3.13", "python:3.13", "python:3.13-slim"
+    )  # fmt: skip
+    tools = export.runs()[0]
     assert POETRY_PIN in tools and EXPORT_PIN in tools and f"uv=={TOOLS['uv']}" in tools
-    export = builder.index("RUN", "poetry export --with prod")
-    install = builder.index("RUN", "-r requirements.txt")
-    assert builder.index("COPY", "poetry.lock") < export <= install
-    uv = builder.instructions[install].value
-    assert uv.index("poetry export") < uv.index("uv pip install --python /opt/venv/bin/python")
-    assert "--require-hashes" in uv and "--compile-bytecode" in uv
-    assert "--mount=type=cache,target=/root/.cache/uv" in builder.instructions[install].flags
+    # The export reads only the dependency files, inside the build: no committed requirements
+    assert [i.value for i in export.all("COPY")] == ["poetry.lock pyproject.toml ./"]
+    assert export.index("COPY", "poetry.lock") < export.index("RUN", "poetry export --with prod")
+    assert "!requirements.txt" not in dockerignore_patterns(project)
+    # One install, keyed on the exported file's content, every hash checked
+    (install,) = builder.all("RUN")
+    assert "--mount=type=bind,from=export,source=/app/requirements.txt" in install.value
+    assert "--mount=type=cache,target=/root/.cache/uv" in install.flags
+    assert "uv pip install --python /opt/venv/bin/python --require-hashes" in install.value
+    assert "-r /tmp/requirements.txt" in install.value
     # The runtime stage installs nothing: it only receives the venv and the code
     assert not [r for r in runtime.runs() if "install" in r]
     assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()
+    assert [i.value for i in runtime.all("COPY") if "--from" in i.value] == [
+        "--from=builder /opt/venv /opt/venv"
+    ]
     venv = runtime.index("COPY", "--from=builder /opt/venv")
     code = runtime.index("COPY", "src/")
     smoke = runtime.index("RUN", "import hello_service.main")
