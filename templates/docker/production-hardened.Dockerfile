@@ -67,10 +67,10 @@ COPY --from=builder /opt/venv /opt/venv
 
 # Nothing may write bytecode at run time, and the official images ship the
 # standard library without it: import what Gunicorn and Flask use once, now,
-# with bytecode writing on, so workers start from compiled modules. Only the
-# modules the server imports get bytecode, from the virtualenv and the
-# standard library alike, not every module of every package.
-RUN PYTHONDONTWRITEBYTECODE='' python -c "import flask, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.workers.gthread"
+# with bytecode writing on, so the server starts from compiled modules (the
+# control socket's server pulls in asyncio). Only the modules the server
+# imports get bytecode, not every module of every package.
+RUN PYTHONDONTWRITEBYTECODE='' python -c "import flask, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.workers.gthread, gunicorn.glogging, gunicorn.ctl.server"
 
 # The code last, so a source change reruns only the steps below. It stays
 # owned by root: the server can read it, not change it.
