@@ -275,26 +275,37 @@ def test_final_result_dockerignore_is_an_allow_list_with_requirements(project):
 
 
 @HARDENED
-def test_production_hardened_builds_with_uv_on_full(project):
-    builder = parse(project.path / "Dockerfile").stages[0]
-    assert builder.base == "python:3.13"
-    tools = builder.runs()[0]
+def test_production_hardened_exports_poetry_lock_inside_the_build(project):
+    export, builder, runtime = parse(project.path / "Dockerfile").stages
+    assert (export.name, builder.name, runtime.name) == ("export", "builder", "runtime")
+    assert (export.base, builder.base) == ("python:3.13", "python:3.13")
+    tools = export.runs()[0]
     assert POETRY_PIN in tools and EXPORT_PIN in tools and f"uv=={TOOLS['uv']}" in tools
-    export = builder.index("RUN", "poetry export --with prod")
-    install = builder.index("RUN", "-r requirements.txt")
-    assert builder.index("COPY", "poetry.lock") < export <= install
-    uv = builder.instructions[install].value
-    assert uv.index("poetry export") < uv.index("uv pip install --python /opt/venv/bin/python")
-    assert "--require-hashes" in uv and "--compile-bytecode" in uv
-    assert "--mount=type=cache,target=/root/.cache/uv" in builder.instructions[install].flags
+    # The export reads only the dependency files: no committed requirements.txt
+    assert [i.value for i in export.all("COPY")] == ["poetry.lock pyproject.toml ./"]
+    assert export.index("COPY", "poetry.lock") < export.index("RUN", "poetry export --with prod")
+    assert "!requirements.txt" not in dockerignore_patterns(project)
+
+
+@HARDENED
+def test_production_hardened_installs_the_export_with_uv_checking_every_hash(project):
+    _, builder, _ = parse(project.path / "Dockerfile").stages
+    (install,) = builder.all("RUN")  # keyed on the exported file's content
+    assert "--mount=type=bind,from=export,source=/app/requirements.txt" in install.value
+    assert "--mount=type=cache,target=/root/.cache/uv" in install.flags
+    assert "uv pip install --python /opt/venv/bin/python --require-hashes" in install.value
+    assert "-r /tmp/requirements.txt" in install.value
 
 
 @HARDENED
 def test_production_hardened_runs_on_slim_receiving_only_the_venv_and_the_code(project):
-    _, runtime = parse(project.path / "Dockerfile").stages
+    *_, runtime = parse(project.path / "Dockerfile").stages
     assert runtime.base == "python:3.13-slim"
     assert not [r for r in runtime.runs() if "install" in r]
     assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()
+    assert [i.value for i in runtime.all("COPY") if "--from" in i.value] == [
+        "--from=builder /opt/venv /opt/venv"
+    ]
     venv = runtime.index("COPY", "--from=builder /opt/venv")
     code = runtime.index("COPY", "src/")
     smoke = runtime.index("RUN", "import hello_service.main")

@@ -1,37 +1,51 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env -%}
 # Production-hardened: build on the full image, run on slim as a non-root user.
-# Builder: export hashed requirements from poetry.lock, install them with uv
-# into a virtualenv. Reruns only when poetry.lock or pyproject.toml change.
+# export: pinned build tools, then hashed requirements from poetry.lock.
+# builder: installs exactly those into a virtualenv with uv. runtime: slim.
 
-FROM python:{{ cookiecutter.python_version }} AS builder
+FROM python:{{ cookiecutter.python_version }} AS export
 
 # uv never downloads a Python (it uses the image's) and copies files out of
 # its cache mount instead of linking them
 ENV UV_PYTHON_DOWNLOADS=never \
     UV_LINK_MODE=copy
 
-# Build tools, pinned, and only in this stage: uv, which installs Poetry and
-# its export plugin into a virtualenv of their own (much faster than pip)
+# Build tools, pinned, depending on nothing in the project: pip installs uv,
+# uv installs Poetry and its export plugin into a virtualenv of their own (much
+# faster than pip). `poetry export --help` checks that the plugin loads and
+# writes the bytecode of what an export imports, so every export starts fast.
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=cache,target=/root/.cache/uv \
     pip install uv=={{ cookiecutter._tools.uv }} \
     && uv venv --python /usr/local/bin/python /opt/poetry \
     && uv pip install --python /opt/poetry/bin/python \
-       poetry=={{ cookiecutter._tools.poetry }} poetry-plugin-export=={{ cookiecutter._tools.poetry_plugin_export }}
+       poetry=={{ cookiecutter._tools.poetry }} poetry-plugin-export=={{ cookiecutter._tools.poetry_plugin_export }} \
+    && /opt/poetry/bin/poetry export --help >/dev/null
 
 WORKDIR /app
 
-# Only the dependency files: the next step reruns only when they change
+# Only the dependency files: the export reruns only when they change
 COPY poetry.lock pyproject.toml ./
 
-# Export the main and prod groups from poetry.lock with a hash for every file
-# (the dev group stays out), then install exactly that into /opt/venv, with
-# bytecode compiled now
-RUN --mount=type=cache,target=/root/.cache/uv \
-    /opt/poetry/bin/poetry export --with prod --output requirements.txt \
-    && uv venv --python /usr/local/bin/python /opt/venv \
-    && uv pip install --python /opt/venv/bin/python --require-hashes --compile-bytecode \
-       -r requirements.txt
+# The main and prod groups at their locked versions, a hash for every file
+# (the dev group stays out)
+RUN /opt/poetry/bin/poetry export --with prod --output requirements.txt
+
+FROM python:{{ cookiecutter.python_version }} AS builder
+
+ENV UV_PYTHON_DOWNLOADS=never \
+    UV_LINK_MODE=copy
+
+# Install exactly the export into /opt/venv, every file checked against its
+# hash. uv and requirements.txt are mounted from the export stage, not copied:
+# this step reruns only when their content changes, so an edit to
+# pyproject.toml that changes no requirement stops at the export.
+RUN --mount=type=bind,from=export,source=/usr/local/bin/uv,target=/usr/local/bin/uv \
+    --mount=type=bind,from=export,source=/app/requirements.txt,target=/tmp/requirements.txt \
+    --mount=type=cache,target=/root/.cache/uv \
+    uv venv --python /usr/local/bin/python /opt/venv \
+    && uv pip install --python /opt/venv/bin/python --require-hashes \
+       -r /tmp/requirements.txt
 
 # Runtime: slim base, no compiler, no Poetry, no uv, no tests
 FROM python:{{ cookiecutter.python_version }}-slim AS runtime
@@ -48,13 +62,15 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Dependencies: one layer, rebuilt only when the builder stage changes
+# Dependencies: one layer, rebuilt only when the exported requirements change
 COPY --from=builder /opt/venv /opt/venv
 
-# The official images ship the standard library without bytecode, and nothing
-# may write any at run time: import what Gunicorn and Flask use once, now, with
-# bytecode writing on, so workers start from compiled modules
-RUN PYTHONDONTWRITEBYTECODE='' python -c "import flask, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.workers.gthread"
+# Nothing may write bytecode at run time, and the official images ship the
+# standard library without it: import what Gunicorn and Flask use once, now,
+# with bytecode writing on, so the server starts from compiled modules (the
+# control socket's server pulls in asyncio). Only the modules the server
+# imports get bytecode, not every module of every package.
+RUN PYTHONDONTWRITEBYTECODE='' python -c "import flask, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.workers.gthread, gunicorn.glogging, gunicorn.ctl.server"
 
 # The code last, so a source change reruns only the steps below. It stays
 # owned by root: the server can read it, not change it.
