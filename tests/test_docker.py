@@ -53,18 +53,27 @@ def on_docker(select=lambda answers: True):
 RUNS: dict = {}
 
 
-def lifecycle_of(baked, tmp_path_factory):
-    """One compose lifecycle per baked project and worker; a failure is remembered too."""
-    answers = baked.answers
-    if answers not in RUNS:
-        scratch = tmp_path_factory.mktemp(f"docker-{answers.docker_level}")
+def once(kind, baked, make):
+    """make() once per (kind, project) per worker; a failure is reported by every reader."""
+    key = (kind, baked.answers)
+    if key not in RUNS:
         try:
-            RUNS[answers] = lifecycle(ENGINE.compose, baked.copy_to(scratch), scratch)
-        except Exception as error:  # every test of this run reports it
-            RUNS[answers] = error
-    if isinstance(RUNS[answers], Exception):
-        raise RUNS[answers]
-    return RUNS[answers]
+            RUNS[key] = make()
+        except Exception as error:
+            RUNS[key] = error
+    if isinstance(RUNS[key], Exception):
+        raise RUNS[key]
+    return RUNS[key]
+
+
+def lifecycle_of(baked, tmp_path_factory):
+    """One compose lifecycle per baked project and worker (harness.docker.lifecycle)."""
+
+    def make():
+        scratch = tmp_path_factory.mktemp(f"docker-{baked.answers.docker_level}")
+        return lifecycle(ENGINE.compose, baked.copy_to(scratch), scratch)
+
+    return once("lifecycle", baked, make)
 
 
 @pytest.fixture
@@ -242,19 +251,6 @@ def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
     assert "Failed to start control socket" not in served.logs
     listening = re.findall(r"Control socket listening at (\S+)", served.logs)
     assert listening and set(listening) == {"/dev/shm/gunicorn-1.ctl"}, listening
-
-
-def once(kind, baked, make):
-    """make() once per (kind, project) per worker; a failure is reported by every reader."""
-    key = (kind, baked.answers)
-    if key not in RUNS:
-        try:
-            RUNS[key] = make()
-        except Exception as error:
-            RUNS[key] = error
-    if isinstance(RUNS[key], Exception):
-        raise RUNS[key]
-    return RUNS[key]
 
 
 @pytest.fixture
