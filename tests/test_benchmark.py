@@ -23,9 +23,10 @@ def benchmark(*args: object, check: bool = False):
     return run([sys.executable, BENCHMARK, *args], timeout=900, check=check)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def smoke(tmp_path_factory):
-    """One smoke run: its output folder, and what it printed."""
+    """One smoke run per worker (its tests share an xdist group, so one in all):
+    its output folder, and what it printed."""
     output = tmp_path_factory.mktemp("benchmark")
     return output, benchmark("--smoke", "--output", output, check=True).stdout
 

@@ -7,6 +7,7 @@ import platform
 import re
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def measure_once(
     path = Path(shutil.copytree(prepared.project, work / prepared.project.name))
     build_args = {"PYTHON_VERSION": settings.python, "UV_VERSION": TOOLS["uv"]}
     compose = Compose(
-        command, path, work, name=f"bench-{subject.name}"[:60],
+        command, path, work, name=f"bench-{subject.name}"[:48] + f"-{uuid.uuid4().hex[:8]}",
         build_args=build_args if subject.kind == "reference" else None,
     )  # fmt: skip
     result = Run()
