@@ -81,7 +81,7 @@ def name_problems(answers):
                 "from. Give one, e.g. project_slug=hello-service."
             ),
         )
-    elif len(slug) > MAX_NAME or not SLUG.fullmatch(slug):
+    elif not slug_ok:
         yield (
             "project_slug",
             (
