@@ -341,8 +341,10 @@ def clean_up(compose: Compose, built_images: list[str]) -> list[str]:
     for image in built_images:
         run(["docker", "image", "rm", "--force", image], check=False)
     label = f"label=com.docker.compose.project={compose.name}"
+    # Every rebuild leaves the image it replaced behind, untagged
+    run(["docker", "image", "prune", "--force", "--filter", label], check=False)
     left = []
-    for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
+    for kind in (["ps", "--all"], ["network", "ls"], ["volume", "ls"], ["images", "--all"]):
         listed = run(["docker", *kind, "--quiet", "--filter", label], check=False)
         left += [f"{kind[0]} {item}" for item in listed.stdout.split()]
     return left

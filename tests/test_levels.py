@@ -275,23 +275,30 @@ def test_final_result_dockerignore_is_an_allow_list_with_requirements(project):
 
 
 @HARDENED
+def test_production_hardened_builds_with_uv_alone_no_poetry(project):
+    builder, runtime = parse(project.path / "Dockerfile").stages
+    assert (builder.name, runtime.name) == ("builder", "runtime")
+    assert builder.base == "python:3.13"
+    tools, install = builder.all("RUN")
+    assert tools.value.endswith(f" pip install uv=={TOOLS['uv']}")
+    assert "poetry" not in builder.text().replace("poetry.lock", "")
+    assert not builder.all("COPY")  # the lock and the exporter are mounted, never copied
+
+
+@HARDENED
 def test_production_hardened_exports_poetry_lock_inside_the_build(project):
-    export, builder, runtime = parse(project.path / "Dockerfile").stages
-    assert (export.name, builder.name, runtime.name) == ("export", "builder", "runtime")
-    assert (export.base, builder.base) == ("python:3.13", "python:3.13")
-    tools = export.runs()[0]
-    assert POETRY_PIN in tools and EXPORT_PIN in tools and f"uv=={TOOLS['uv']}" in tools
-    # The export reads only the dependency files: no committed requirements.txt
-    assert [i.value for i in export.all("COPY")] == ["poetry.lock pyproject.toml ./"]
-    assert export.index("COPY", "poetry.lock") < export.index("RUN", "poetry export --with prod")
+    _, install = parse(project.path / "Dockerfile").stages[0].all("RUN")
+    assert "--mount=type=bind,source=poetry.lock,target=/tmp/poetry.lock" in install.flags
+    exporter = "--mount=type=bind,source=export_requirements.py,target=/tmp/export_requirements.py"
+    assert exporter in install.flags
+    assert "python /tmp/export_requirements.py /tmp/poetry.lock --with prod" in install.value
+    assert "!export_requirements.py" in dockerignore_patterns(project)
     assert "!requirements.txt" not in dockerignore_patterns(project)
 
 
 @HARDENED
 def test_production_hardened_installs_the_export_with_uv_checking_every_hash(project):
-    _, builder, _ = parse(project.path / "Dockerfile").stages
-    (install,) = builder.all("RUN")  # keyed on the exported file's content
-    assert "--mount=type=bind,from=export,source=/app/requirements.txt" in install.value
+    _, install = parse(project.path / "Dockerfile").stages[0].all("RUN")
     assert "--mount=type=cache,target=/root/.cache/uv" in install.flags
     assert "uv pip install --python /opt/venv/bin/python --require-hashes" in install.value
     assert "-r /tmp/requirements.txt" in install.value

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harness.benchmark.model import BaseImage, Machine, Run, ServiceRun, Settings
 from harness.benchmark.prepare import Subject, source_file
-from harness.docker import Compose, get, image_size, load, watch_edits
+from harness.docker import Compose, clean_up, get, image_size, load, watch_edits
 from harness.matrix import TOOLS
 from harness.process import run
 
@@ -85,7 +85,8 @@ def measure_once(
             watched = watch_edits(command, path, work, edits=1, progress=lambda _: None)
             result.watch_s = watched.seconds[0]
     finally:
-        compose("down", "--rmi", "local", "--volumes", timeout=300, check=False)
+        if left := clean_up(compose, []):
+            say(f"left behind by {subject.name}: {', '.join(left)}")
         shutil.rmtree(work, ignore_errors=True)
     return result
 

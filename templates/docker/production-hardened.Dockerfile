@@ -1,49 +1,29 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env -%}
 # Production-hardened: build on the full image, run on slim as a non-root user.
-# export: pinned build tools, then hashed requirements from poetry.lock.
-# builder: installs exactly those into a virtualenv with uv. runtime: slim.
+# builder: exports poetry.lock and installs exactly that into a virtualenv
+# with uv. runtime: slim, receiving only the virtualenv and the code.
 
-FROM python:{{ cookiecutter.python_version }} AS export
+FROM python:{{ cookiecutter.python_version }} AS builder
 
 # uv never downloads a Python (it uses the image's) and copies files out of
 # its cache mount instead of linking them
 ENV UV_PYTHON_DOWNLOADS=never \
     UV_LINK_MODE=copy
 
-# Build tools, pinned, depending on nothing in the project: pip installs uv,
-# uv installs Poetry and its export plugin into a virtualenv of their own (much
-# faster than pip). `poetry export --help` checks that the plugin loads and
-# writes the bytecode of what an export imports, so every export starts fast.
+# The one build tool, pinned; it depends on nothing in the project
 RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install uv=={{ cookiecutter._tools.uv }}
+
+# The main and prod groups of poetry.lock at their locked versions, with a
+# hash for every file (the dev group stays out), installed into /opt/venv with
+# every file checked against its hash. The lock and the exporter are mounted,
+# not copied: this step reruns only when one of them changes.
+RUN --mount=type=bind,source=poetry.lock,target=/tmp/poetry.lock \
+    --mount=type=bind,source=export_requirements.py,target=/tmp/export_requirements.py \
     --mount=type=cache,target=/root/.cache/uv \
-    pip install uv=={{ cookiecutter._tools.uv }} \
-    && uv venv --python /usr/local/bin/python /opt/poetry \
-    && uv pip install --python /opt/poetry/bin/python \
-       poetry=={{ cookiecutter._tools.poetry }} poetry-plugin-export=={{ cookiecutter._tools.poetry_plugin_export }} \
-    && /opt/poetry/bin/poetry export --help >/dev/null
-
-WORKDIR /app
-
-# Only the dependency files: the export reruns only when they change
-COPY poetry.lock pyproject.toml ./
-
-# The main and prod groups at their locked versions, a hash for every file
-# (the dev group stays out)
-RUN /opt/poetry/bin/poetry export --with prod --output requirements.txt
-
-FROM python:{{ cookiecutter.python_version }} AS builder
-
-ENV UV_PYTHON_DOWNLOADS=never \
-    UV_LINK_MODE=copy
-
-# Install exactly the export into /opt/venv, every file checked against its
-# hash. uv and requirements.txt are mounted from the export stage, not copied:
-# this step reruns only when their content changes, so an edit to
-# pyproject.toml that changes no requirement stops at the export.
-RUN --mount=type=bind,from=export,source=/usr/local/bin/uv,target=/usr/local/bin/uv \
-    --mount=type=bind,from=export,source=/app/requirements.txt,target=/tmp/requirements.txt \
-    --mount=type=cache,target=/root/.cache/uv \
-    uv venv --python /usr/local/bin/python /opt/venv \
+    python /tmp/export_requirements.py /tmp/poetry.lock --with prod \
+       --output /tmp/requirements.txt \
+    && uv venv --python /usr/local/bin/python /opt/venv \
     && uv pip install --python /opt/venv/bin/python --require-hashes \
        -r /tmp/requirements.txt
 

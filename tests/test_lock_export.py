@@ -1,0 +1,208 @@
+"""The hardened image's own lock exporter (export_requirements.py) against Poetry's.
+
+The image build exports poetry.lock without Poetry. These tests hold the baked
+script to `poetry export --with prod` (poetry-plugin-export) on the baked lock,
+and to Poetry's reading of lock-version 2.1 (a package's `groups`, and
+`markers` as one string or one per group) on locks built for each case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+import tomllib
+
+import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+
+from harness.matrix import PYTHONS, Answers, for_answers
+from harness.process import run
+from harness.tools import BIN, tool_env
+
+EXPORTER = "export_requirements.py"
+HARDENED = for_answers([Answers("production-hardened")])
+ENVIRONMENTS = [
+    {"python_version": python, "python_full_version": f"{python}.0", "sys_platform": platform}
+    for python, platform in itertools.product(PYTHONS, ("linux", "darwin", "win32"))
+]
+HASH_A = "sha256:" + "a" * 64
+HASH_B = "sha256:" + "b" * 64
+
+
+def load_exporter(project):
+    spec = importlib.util.spec_from_file_location("export_requirements", project.path / EXPORTER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parsed(requirements: str) -> dict[str, tuple[str, frozenset[str], Marker | None]]:
+    """name -> (pinned version, hashes, marker) of a hashed requirements file."""
+    entries = {}
+    for entry in requirements.replace("\\\n", " ").splitlines():
+        if not entry.strip():
+            continue
+        spec, *hashes = entry.split(" --hash=")
+        requirement = Requirement(spec)
+        (pin,) = requirement.specifier
+        entries[requirement.name] = (
+            pin.version,
+            frozenset(h.strip() for h in hashes),
+            requirement.marker,
+        )
+    return entries
+
+
+def applies(marker: Marker | None, environment: dict[str, str]) -> bool:
+    return marker is None or marker.evaluate(environment)
+
+
+def package(name: str, groups: list[str], **extra) -> dict:
+    files = [
+        {"file": f"{name}-1.0.tar.gz", "hash": HASH_B},
+        {"file": f"{name}-1.0-py3-none-any.whl", "hash": HASH_A},
+    ]
+    return {"name": name, "version": "1.0", "groups": groups, "files": files, **extra}
+
+
+def lock(*packages: dict, version: str = "2.1") -> dict:
+    return {"package": list(packages), "metadata": {"lock-version": version}}
+
+
+@pytest.fixture
+def exporter(project):
+    return load_exporter(project)
+
+
+@HARDENED
+def test_exporter_lists_what_poetry_export_lists(project, tmp_path):
+    poetry = tmp_path / "poetry.txt"
+    run(
+        [BIN / "poetry", "export", "--with", "prod", "--output", poetry],
+        cwd=project.path,
+        env=tool_env(),
+    )
+    ours = tmp_path / "ours.txt"
+    run(
+        [sys.executable, EXPORTER, "poetry.lock", "--with", "prod", "--output", ours],
+        cwd=project.path,
+    )
+    theirs, mine = parsed(poetry.read_text()), parsed(ours.read_text())
+    assert {name: entry[:2] for name, entry in mine.items()} == {
+        name: entry[:2] for name, entry in theirs.items()
+    }
+    for (name, (*_, marker)), environment in itertools.product(mine.items(), ENVIRONMENTS):
+        assert applies(marker, environment) == applies(theirs[name][2], environment), name
+
+
+@HARDENED
+def test_exporter_leaves_out_groups_not_asked_for(exporter):
+    text = exporter.export(
+        lock(
+            package("flask", ["main"]),
+            package("pytest", ["dev"]),
+            package("gunicorn", ["dev", "prod"]),
+        ),
+        {"main", "prod"},
+    )
+    assert list(parsed(text)) == ["flask", "gunicorn"]
+
+
+@HARDENED
+def test_exporter_writes_every_hash_sorted_and_the_locked_version(exporter):
+    text = exporter.export(lock(package("flask", ["main"])), {"main"})
+    assert text == f"flask==1.0 \\\n    --hash={HASH_A} \\\n    --hash={HASH_B}\n"
+
+
+@HARDENED
+def test_exporter_keeps_a_marker_for_every_group(exporter):
+    windows = 'sys_platform == "win32"'
+    text = exporter.export(lock(package("colorama", ["main"], markers=windows)), {"main"})
+    assert parsed(text)["colorama"][2] == Marker(windows)
+
+
+@HARDENED
+def test_exporter_joins_the_markers_of_the_groups_asked_for(exporter):
+    markers = {
+        "main": 'sys_platform == "win32"',
+        "prod": 'python_version < "3.12"',
+        "dev": 'sys_platform == "linux"',
+    }
+    text = exporter.export(
+        lock(package("tzdata", ["dev", "main", "prod"], markers=markers)), {"main", "prod"}
+    )
+    marker = parsed(text)["tzdata"][2]
+    assert marker.evaluate({"sys_platform": "win32", "python_version": "3.13"})
+    assert marker.evaluate({"sys_platform": "linux", "python_version": "3.11"})
+    assert not marker.evaluate({"sys_platform": "linux", "python_version": "3.13"})
+
+
+@HARDENED
+def test_exporter_takes_a_group_without_a_marker_as_everywhere(exporter):
+    markers = {"main": 'sys_platform == "win32"'}  # prod needs it on every platform
+    text = exporter.export(
+        lock(package("tzdata", ["main", "prod"], markers=markers)), {"main", "prod"}
+    )
+    assert parsed(text)["tzdata"][2] is None
+
+
+@pytest.mark.parametrize(
+    ("locked", "named"),
+    [
+        (lock(package("flask", ["main"]), version="2.0"), "lock-version 2.0"),
+        (
+            lock(
+                package(
+                    "mylib",
+                    ["main"],
+                    source={"type": "git", "url": "https://example.org/mylib.git"},
+                )
+            ),
+            "mylib comes from a git source",
+        ),
+        (
+            lock(package("ujson", ["main"], markers='extra == "fast"')),
+            "ujson is needed only with one of the project's extras",
+        ),
+        (
+            lock({"name": "bare", "version": "1.0", "groups": ["main"], "files": []}),
+            "bare has no file hashes",
+        ),
+    ],
+    ids=["old-lock", "git-source", "extra-only", "no-hashes"],
+)
+@HARDENED
+def test_exporter_refuses_what_it_cannot_export_faithfully(project, tmp_path, locked, named):
+    (tmp_path / "poetry.lock").write_text(toml(locked))
+    result = run(
+        [sys.executable, project.path / EXPORTER, "poetry.lock", "--output", "out.txt"],
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("ERROR: cannot export poetry.lock: ") and named in result.stderr
+    assert not (tmp_path / "out.txt").exists()
+
+
+def toml(locked: dict) -> str:
+    """A lock file's text for `locked` (strings, lists and tables of strings only)."""
+    lines = []
+    for entry in locked["package"]:
+        lines.append("[[package]]")
+        for key, value in entry.items():
+            lines.append(f"{key} = {toml_value(value)}")
+    lines.append("[metadata]")
+    lines.append(f'lock-version = "{locked["metadata"]["lock-version"]}"')
+    text = "\n".join(lines) + "\n"
+    assert tomllib.loads(text) == locked
+    return text
+
+
+def toml_value(value) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
