@@ -274,12 +274,18 @@ def test_final_result_dockerignore_is_an_allow_list_with_requirements(project):
     assert "!requirements.txt" in dockerignore_patterns(project)
 
 
+def hardened_install(project):
+    """The builder's second RUN: the export from poetry.lock and the hashed install."""
+    _, install = parse(project.path / "Dockerfile").stages[0].all("RUN")
+    return install
+
+
 @HARDENED
 def test_production_hardened_builds_with_uv_alone_no_poetry(project):
     builder, runtime = parse(project.path / "Dockerfile").stages
     assert (builder.name, runtime.name) == ("builder", "runtime")
     assert builder.base == "python:3.13"
-    tools, install = builder.all("RUN")
+    tools, _ = builder.all("RUN")
     assert tools.value.endswith(f" pip install uv=={TOOLS['uv']}")
     assert "poetry" not in builder.text().replace("poetry.lock", "")
     assert not builder.all("COPY")  # the lock and the exporter are mounted, never copied
@@ -287,7 +293,7 @@ def test_production_hardened_builds_with_uv_alone_no_poetry(project):
 
 @HARDENED
 def test_production_hardened_exports_poetry_lock_inside_the_build(project):
-    _, install = parse(project.path / "Dockerfile").stages[0].all("RUN")
+    install = hardened_install(project)
     assert "--mount=type=bind,source=poetry.lock,target=/tmp/poetry.lock" in install.flags
     exporter = "--mount=type=bind,source=export_requirements.py,target=/tmp/export_requirements.py"
     assert exporter in install.flags
@@ -298,7 +304,7 @@ def test_production_hardened_exports_poetry_lock_inside_the_build(project):
 
 @HARDENED
 def test_production_hardened_installs_the_export_with_uv_checking_every_hash(project):
-    _, install = parse(project.path / "Dockerfile").stages[0].all("RUN")
+    install = hardened_install(project)
     assert "--mount=type=cache,target=/root/.cache/uv" in install.flags
     assert "uv pip install --python /opt/venv/bin/python --require-hashes" in install.value
     assert "-r /tmp/requirements.txt" in install.value
