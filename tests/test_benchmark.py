@@ -57,6 +57,7 @@ def test_benchmark_smoke_run_publishes_sane_json(smoke):
     assert median["server.image_mb"] > 10
     assert median["server.rps"] > 0 and median["server.errors"] == 0
     assert 0 < median["server.first_200_s"] < 120 and 0 < median["down_s"] < 30
+    assert result["settings"]["start_stop_cycles"] == 2
 
 
 @reads_the_smoke_run
@@ -75,3 +76,9 @@ def test_benchmark_refuses_bad_arguments_with_a_clear_message():
     proc = benchmark("--repetitions", "0")
     assert proc.returncode == 2
     assert "--repetitions must be at least 1, not 0" in proc.stderr
+
+
+def test_benchmark_refuses_fewer_than_one_start_stop_cycle():
+    proc = benchmark("--start-stop-cycles", "0")
+    assert proc.returncode == 2
+    assert "--start-stop-cycles must be at least 1, not 0" in proc.stderr

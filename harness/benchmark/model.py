@@ -108,6 +108,8 @@ class Settings:
     load_seconds: float
     concurrency: int
     cold: str  # how a cold build was made cold
+    # `up`-to-first-answer and `down` are medians of this many cycles per run
+    start_stop_cycles: int = 1
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.benchmark.model import BUILD_METRICS, SERVICE_METRICS, Result
+from harness.benchmark.model import BUILD_METRICS, SERVICE_METRICS, Result, Settings
 
 BETTER = 0.98  # "faster" or "smaller" than another level: by at least 2 %, beyond noise
 
@@ -215,6 +215,15 @@ def table_row(row: Row) -> str:
     return f"| {name} | " + " | ".join(values) + " |"
 
 
+def start_stop_note(settings: Settings) -> str:
+    if settings.start_stop_cycles == 1:
+        return ""
+    return (
+        f"; in each run, `up` to the first 200 and `down` are the medians of "
+        f"{settings.start_stop_cycles} cycles"
+    )
+
+
 def markdown(result: Result) -> str:
     """docs/benchmarks.md: the table, the headline ratios and every claim's verdict."""
     s, m = result.settings, result.machine
@@ -224,7 +233,8 @@ def markdown(result: Result) -> str:
         f"Measured by `benchmark/benchmark.py` on {result.generated[:10]}: "
         f"{m.cores} cores, {m.memory_gib:.0f} GiB, Docker Engine {m.docker_engine}, "
         f"Python {s.python} base images ({base_images_note(result)}). "
-        f"Medians of {s.repetitions} runs, with min-max below each. "
+        f"Medians of {s.repetitions} runs, with min-max below each"
+        f"{start_stop_note(s)}. "
         f"Throughput: GET / for {s.load_seconds} s at {s.concurrency} concurrent "
         "connections from loopback, the default two sync Gunicorn workers. Builds use BuildKit "
         f"through `docker compose build`; cold builds: `{s.cold}`.",
