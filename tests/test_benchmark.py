@@ -12,6 +12,8 @@ import sys
 import pytest
 
 from harness import ROOT
+from harness.benchmark.cli import orders
+from harness.benchmark.model import Settings
 from harness.docker import local_engine
 from harness.process import run
 
@@ -82,3 +84,19 @@ def test_benchmark_refuses_fewer_than_one_start_stop_cycle():
     proc = benchmark("--start-stop-cycles", "0")
     assert proc.returncode == 2
     assert "--start-stop-cycles must be at least 1, not 0" in proc.stderr
+
+
+def order_settings(seed: int | None) -> Settings:
+    return Settings("3.13", 3, False, 10, 20, "prune", order_seed=seed)
+
+
+def test_benchmark_shuffles_every_repetition_and_a_seed_repeats_the_order():
+    subjects = [f"subject-{n}" for n in range(12)]
+    shuffled = orders(subjects, order_settings(7))
+    assert len(shuffled) == 3 and all(sorted(order) == sorted(subjects) for order in shuffled)
+    assert len({tuple(order) for order in shuffled}) == 3
+    assert orders(subjects, order_settings(7)) == shuffled
+
+
+def test_benchmark_results_without_a_seed_keep_the_listed_order():
+    assert orders(["a", "b", "c"], order_settings(None)) == [["a", "b", "c"]] * 3

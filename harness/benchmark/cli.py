@@ -19,6 +19,9 @@ commonly do it (benchmark/references/docker-init, uv-example), it measures:
 - throughput of GET / for a fixed time at a fixed concurrency, from loopback,
   with the error count
 
+Each repetition measures every subject once, in an order shuffled anew with a
+seed that is published with the results (--seed repeats an order).
+
 It writes benchmarks.json (raw runs, medians, spreads, machine), benchmarks.md
 and benchmarks.png to --output (default: docs/), and, for a full run into
 docs/, the measured block of the top-level README. Needs a Docker engine with
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import random
 import sys
 import tempfile
 import time
@@ -55,6 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--start-stop-cycles", type=int, default=5,
         help="`up` to first answer and `down` per run, their median reported (default 5)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=int,
+        help="seed of the order the subjects are measured in (default: a new one, published)",
     )  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--output", type=Path, default=ROOT / "docs")
@@ -91,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         python=args.python, repetitions=args.repetitions, smoke=args.smoke,
         load_seconds=args.load_seconds, concurrency=args.concurrency,
         start_stop_cycles=args.start_stop_cycles,
+        order_seed=random.randrange(2**32) if args.seed is None else args.seed,
         cold="build --no-cache" if args.smoke else "docker builder prune --all",
     )  # fmt: skip
     chosen = prepare.subjects(args.levels, not args.no_references)
@@ -126,7 +135,8 @@ def missing(engine: Engine, python: str) -> str | None:
 def measure_all(
     chosen: list[prepare.Subject], settings: Settings, command: tuple[str, ...], scratch: Path
 ) -> dict[prepare.Subject, list[Run]]:
-    """Every repetition of every subject, repetition-major so noise spreads evenly."""
+    """Every repetition of every subject, repetition-major and in a new random order
+    each time, so drift and each subject's neighbours spread evenly."""
     prepared = []
     for subject in chosen:
         say(f"preparing {subject.name} (bake, and lock the dependency change)")
@@ -138,8 +148,8 @@ def measure_all(
         )
     runs: dict[prepare.Subject, list[Run]] = {subject: [] for subject in chosen}
     total, started = len(chosen) * settings.repetitions, time.monotonic()
-    for repetition in range(settings.repetitions):
-        for one in prepared:
+    for repetition, order in enumerate(orders(prepared, settings)):
+        for one in order:
             run = measure_once(one, settings, command, scratch)
             runs[one.subject].append(run)
             done = sum(len(r) for r in runs.values())
@@ -150,6 +160,19 @@ def measure_all(
                 f"{run.services['server'].image_mb:.0f} MB (about {eta / 60:.0f} min left)"
             )
     return runs
+
+
+def orders(subjects: list, settings: Settings) -> list[list]:
+    """The order of the subjects in each repetition: shuffled anew each time with
+    the run's seed, so no subject always follows the same one."""
+    rng = random.Random(settings.order_seed)
+    shuffled = []
+    for _ in range(settings.repetitions):
+        order = list(subjects)
+        if settings.order_seed is not None:
+            rng.shuffle(order)
+        shuffled.append(order)
+    return shuffled
 
 
 def publish(result: Result, output: Path) -> None:

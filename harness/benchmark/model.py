@@ -110,6 +110,9 @@ class Settings:
     cold: str  # how a cold build was made cold
     # `up`-to-first-answer and `down` are medians of this many cycles per run
     start_stop_cycles: int = 1
+    # each repetition measures the subjects in an order shuffled with this seed
+    # (None: the order they were listed in)
+    order_seed: int | None = None
 
 
 @dataclass
