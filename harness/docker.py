@@ -100,7 +100,8 @@ class Record:
     logs: str = ""
     down_seconds: float = 0.0
     exit_codes: dict[str, int] = field(default_factory=dict)
-    shutdown_logs: str = ""
+    # each container's last log lines, read once it has stopped
+    shutdown_logs: dict[str, str] = field(default_factory=dict)
     built_images: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
 
@@ -315,19 +316,24 @@ def exercise(compose: Compose, name: str) -> Service:
 
 
 def stop(compose: Compose, record: Record) -> None:
-    """`docker compose down`, timed, with every container's exit code and last logs."""
+    """`docker compose down`, timed, with every container's exit code and last logs.
+
+    Timed as `stop` plus `down`, which is what `down` does: in between, each stopped
+    container's last lines are read, which a log stream can lose to the removal."""
     waiters = {  # one each: `docker wait a b` would wait for b only after a
         cid: start(["docker", "wait", cid]) for cid in compose("ps", "--quiet").split()
     }
-    follower = compose.start("logs", "--follow", "--no-color", "--since", "1s")
-    time.sleep(1)
     started = time.monotonic()
-    compose("down", timeout=120)
-    record.down_seconds = time.monotonic() - started
+    compose("stop", timeout=120)
+    stopping = time.monotonic() - started
     for cid, waiter in waiters.items():
         output = waiter.communicate(timeout=60)[0].strip()
         record.exit_codes[cid] = int(output) if output.isdigit() else -1
-    record.shutdown_logs = follower.communicate(timeout=60)[0]
+        logs = run(["docker", "logs", "--tail", "50", cid], timeout=60)
+        record.shutdown_logs[cid] = logs.stdout + logs.stderr
+    started = time.monotonic()
+    compose("down", timeout=120)
+    record.down_seconds = stopping + time.monotonic() - started
 
 
 def remove_everything(compose: Compose, record: Record) -> None:
