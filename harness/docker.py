@@ -9,13 +9,10 @@ removed in a `finally`, including the images it built.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -25,7 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.process import run, start
+from harness.net import free_port, get, get_json, poll, wait_for
+from harness.process import run, start, stop
 from harness.tools import BIN
 
 PROBE = Path(__file__).with_name("probe_image.py")  # runs inside the containers
@@ -88,7 +86,6 @@ class Service:
     probe: dict
     index_after_probe: int
     health_state: str
-    image_size: int
     load: Load
 
 
@@ -104,33 +101,6 @@ class Record:
     shutdown_logs: dict[str, str] = field(default_factory=dict)
     built_images: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
-
-
-def get(
-    port: int, path: str, timeout: float = 5.0, headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def wait_for(port: int, path: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            status, _ = get(port, path, timeout=2)
-            if status == 200:
-                return
-            last = status
-        except OSError as error:
-            last = error
-        time.sleep(0.25)
-    raise AssertionError(f"port {port} did not answer {path} with 200 in {seconds} s: {last}")
 
 
 def load(
@@ -213,9 +183,6 @@ class Compose:
         """Run `docker compose ARGS`; its stdout."""
         return self.run(*args, timeout=timeout, check=check, env=env).stdout
 
-    def start(self, *args: str):
-        return start([*self.base, *args], cwd=self.project_dir)
-
     def port(self, service: str) -> int:
         """The loopback port the override published the service's port 8000 on."""
         return int(self("port", service, CONTAINER_PORT).strip().rsplit(":", 1)[1])
@@ -285,7 +252,7 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
             record.services[name] = exercise(compose, name)
         record.logs = compose("logs", "--no-color")
         record.built_images = compose("images", "--quiet").split()
-        stop(compose, record)
+        take_down(compose, record)
         progress(f"[docker] {compose.name}: down in {record.down_seconds:.1f} s")
     finally:
         remove_everything(compose, record)
@@ -310,12 +277,11 @@ def exercise(compose: Compose, name: str) -> Service:
         probe=facts,
         index_after_probe=get(port, "/")[0],
         health_state=container_health(container),
-        image_size=image_size(container),
         load=load(port, concurrency=20, seconds=120, requests=2000),
     )
 
 
-def stop(compose: Compose, record: Record) -> None:
+def take_down(compose: Compose, record: Record) -> None:
     """`docker compose down`, timed, with every container's exit code and last logs.
 
     Timed as `stop` plus `down`, which is what `down` does: in between, each stopped
@@ -437,14 +403,7 @@ class Watched:
     before: dict = field(default_factory=dict)  # GET / before the first edit
     answers: list[dict] = field(default_factory=list)  # the first new answer after each edit
     seconds: list[float] = field(default_factory=list)  # save to that answer, per edit
-    log: str = ""
     leftovers: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def source_of_index(project: Path) -> Path:
@@ -456,19 +415,12 @@ def source_of_index(project: Path) -> Path:
 
 def first_answer_naming(port: int, service: str, seconds: float) -> dict:
     """Poll GET / until it names `service`; that answer."""
-    deadline = time.monotonic() + seconds
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            status, body = get(port, "/", timeout=2)
-            answer = json.loads(body) if status == 200 else {}
-            if answer.get("service") == service:
-                return answer
-            last = answer or status
-        except (OSError, ValueError) as error:
-            last = error
-        time.sleep(0.05)
-    raise AssertionError(f"GET / did not name {service!r} within {seconds} s: {last}")
+
+    def named() -> dict | None:
+        answer = get_json(port)
+        return answer if answer.get("service") == service else None
+
+    return poll(named, seconds, f"GET / naming {service!r}", interval=0.05)
 
 
 def save_edits(source: Path, port: int, record: Watched, edits: int, progress) -> None:
@@ -507,13 +459,7 @@ def watch_edits(
         save_edits(source_of_index(project), port, record, edits, progress)
         built = sorted(set(built) | set(compose("images", "--quiet").split()))
     finally:
-        watcher.terminate()
-        try:
-            watcher.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            watcher.kill()
-        log.seek(0)
-        record.log = log.read()
+        stop(watcher, grace=60)
         log.close()
         record.leftovers = clean_up(compose, built)
     return record

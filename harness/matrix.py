@@ -19,6 +19,10 @@ PYTHONS: list[str] = list(COOKIECUTTER["python_version"])
 LEVEL_FACTS: dict[str, dict] = COOKIECUTTER["_levels"]
 TOOLS: dict[str, str] = COOKIECUTTER["_tools"]
 DEFAULT_PYTHON = PYTHONS[0]
+WITHOUT_STAND_IN: dict[str, str] = {"3.12": "no Debian suite ships Python 3.12"}
+"""Offered Pythons that scripts/make-base-images.sh cannot make where no image can be pulled."""
+STAND_IN_PYTHONS: list[str] = [python for python in PYTHONS if python not in WITHOUT_STAND_IN]
+"""The Pythons the Docker tier must run in CI (make-base-images.sh's default list)."""
 SERIES: list[str] = sorted(LEVELS, key=lambda level: LEVEL_FACTS[level]["number"])
 """The levels in the order the series walks them (step 1 first)."""
 

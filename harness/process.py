@@ -7,6 +7,8 @@ code and its output. The tests turn it into a plain test failure in one place
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -81,3 +83,18 @@ def start(
         text=True,
         start_new_session=new_session,
     )
+
+
+def stop(process: subprocess.Popen, grace: float = 30) -> None:
+    """SIGTERM a command started with start(), then SIGKILL it if it is still running after
+    `grace` seconds. One started with `new_session` is signalled with its whole group."""
+    if process.poll() is not None:
+        return
+    group = os.getpgid(process.pid) == process.pid
+    send = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
+    send(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait()

@@ -40,3 +40,17 @@ def tool_env(**extra: str) -> dict[str, str]:
     env.pop("VIRTUAL_ENV", None)
     env.update(extra)
     return env
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+"""Who commits in the repositories the tests make (the machine may have no git identity)."""
+
+
+def git(*args: object, cwd: Path | str, **env: str) -> str:
+    """`git ARGS` in `cwd` with GIT_IDENTITY and `env`; its stdout."""
+    return run(["git", *args], cwd=cwd, env=tool_env(**GIT_IDENTITY, **env)).stdout

@@ -1,6 +1,6 @@
 """Shared fixtures: baking, and the baked project for the answers a test is parametrised with.
 
-Tests parametrise `project` indirectly with harness.matrix.answer_params().
+Tests parametrise `project` indirectly with harness.matrix.for_answers().
 Every bake happens once per test process and is shared by all the tests that
 look at the same answers; a test that changes a project asks for
 `project_copy` instead. A command that fails (harness.process.CommandFailed)

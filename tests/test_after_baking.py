@@ -15,19 +15,9 @@ import pytest
 from harness import ROOT
 from harness.matrix import SERIES
 from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import BIN, git, tool_env
 
 CRUFT = BIN / "cruft"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Template Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Template Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
-
-
-def git(*args, cwd) -> str:
-    return run(["git", *args], cwd=cwd, env=tool_env(**GIT_ENV)).stdout
 
 
 def cruft(*args, cwd, check=True):

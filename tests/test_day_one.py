@@ -9,29 +9,23 @@ what .env.example, compose.yaml and the README's first section promise.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import runpy
-import signal
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+from harness.gunicorn import log_line
 from harness.matrix import LEVELS, Answers, every_level, for_answers
-from harness.process import run
+from harness.net import free_port, get_json, poll
+from harness.process import run, stop
 from harness.process import start as start_in_background
 from harness.tools import BIN, tool_env
 
 POETRY_ENV = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
-# Gunicorn's error-log format: [date time zone] [pid] [LEVEL] message
-GUNICORN_LINE = r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[%s\] %s"
 
 
 @pytest.fixture(scope="module")
@@ -45,32 +39,6 @@ def installed(bake, tmp_path_factory):
         env=tool_env(**POETRY_ENV),
     )
     return project
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get_json(port: int, path: str = "/") -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
-        return json.loads(response.read())
-
-
-def wait_until(predicate, seconds: float = 60, what: str = "condition"):
-    deadline = time.monotonic() + seconds
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            result = predicate()
-            if result:
-                return result
-            last = result
-        except (OSError, ValueError) as error:
-            last = error
-        time.sleep(0.1)
-    raise AssertionError(f"no {what} within {seconds} s: {last!r}")
 
 
 class Server:
@@ -91,13 +59,7 @@ class Server:
         return self.log.read()
 
     def stop(self) -> str:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop(self.process)
         return self.output()
 
 
@@ -118,20 +80,20 @@ def start(installed):
 def gunicorn(start, port: int, **env: str) -> Server:
     """`poetry run gunicorn <package>.main:app` on loopback, answering /."""
     server = start(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", PORT=str(port), **env)
-    wait_until(lambda: get_json(port)["service"], what=f"answer from Gunicorn on {port}")
+    poll(lambda: get_json(port)["service"], 60, f"answer from Gunicorn on {port}")
     return server
 
 
 def test_flask_run_serves_the_app_and_reloads_a_saved_change(installed, start):
     port = free_port()
     start(["flask", "run", "--debug", "--port", str(port)])
-    assert wait_until(lambda: get_json(port)["service"], what="answer") == "hello-service"
+    assert poll(lambda: get_json(port)["service"], 60, "answer") == "hello-service"
 
     source = installed / "src" / "hello_service" / "main.py"
     original = source.read_text()
     try:
         source.write_text(original.replace('SERVICE = "hello-service"', 'SERVICE = "reloaded"'))
-        wait_until(lambda: get_json(port)["service"] == "reloaded", what="reloaded answer")
+        poll(lambda: get_json(port)["service"] == "reloaded", 60, "reloaded answer")
     finally:
         source.write_text(original)
 
@@ -145,11 +107,11 @@ def test_gunicorn_runs_after_the_documented_install(start):
 
 def test_app_log_lines_reach_gunicorns_log_in_its_format(start):
     server = gunicorn(start, free_port(), LOG_LEVEL="info")
-    wait_until(lambda: "is ready" in server.output(), what="app log line")
+    poll(lambda: "is ready" in server.output(), 60, "app log line")
 
     log = server.stop()
-    assert re.search(GUNICORN_LINE % ("INFO", "Booting worker"), log, re.M), log
-    assert re.search(GUNICORN_LINE % ("INFO", r"hello-service is ready \(Python "), log, re.M)
+    assert re.search(log_line("INFO", "Booting worker"), log, re.M), log
+    assert re.search(log_line("INFO", r"hello-service is ready \(Python "), log, re.M)
 
 
 def test_app_info_lines_are_dropped_below_log_level_warning(start):
@@ -161,9 +123,10 @@ def test_app_info_lines_are_dropped_below_log_level_warning(start):
 
 def test_two_local_gunicorns_keep_their_own_control_sockets(installed, start):
     def socket_of(server: Server) -> str:
-        return wait_until(
+        return poll(
             lambda: re.findall(r"Control socket listening at (\S+)", server.output()),
-            what="control socket",
+            60,
+            "control socket",
         )[0]
 
     first = gunicorn(start, free_port())
@@ -222,11 +185,6 @@ def test_the_users_runtime_folder_comes_first(conf, monkeypatch, tmp_path):
 
 
 # --- What the files promise, at every level --------------------------------------------
-
-
-@pytest.fixture
-def project(request, bake):
-    return bake(request.param)
 
 
 def test_env_example_lists_every_variable_the_service_and_gunicorn_read(bake):

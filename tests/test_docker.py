@@ -10,28 +10,24 @@ harness.docker.lifecycle); the tests below read what that run saw, through the
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 
 from harness.docker import behind_proxy, lifecycle, local_engine, watch_edits
 from harness.docker_required import IN_CI
-from harness.matrix import DEFAULT_PYTHON, LEVELS, PYTHONS, Answers, for_answers
+from harness.gunicorn import log_line
+from harness.matrix import DEFAULT_PYTHON, LEVELS, PYTHONS, STAND_IN_PYTHONS, Answers, for_answers
 from harness.process import run
 
 pytestmark = pytest.mark.docker
 
 ENGINE = local_engine()
-REQUIRED_IN_CI = ("3.11", "3.13", "3.14")  # the versions a Debian suite ships
-HARDENED = "production-hardened"
-# Levels whose images are compared with each other run on the same xdist worker
-COMPARED = {HARDENED: "final-result"}
 
 
 def group(answers):
-    level = COMPARED.get(answers.docker_level, answers.docker_level)
-    return f"docker-{level}-{answers.python_version}"
+    """One xdist worker per project: its tests read one compose run."""
+    return f"docker-{answers.docker_level}-{answers.python_version}"
 
 
 def on_docker(select=lambda answers: True):
@@ -66,26 +62,22 @@ def once(kind, baked, make):
     return RUNS[key]
 
 
-def lifecycle_of(baked, tmp_path_factory):
-    """One compose lifecycle per baked project and worker (harness.docker.lifecycle)."""
-
-    def make():
-        scratch = tmp_path_factory.mktemp(f"docker-{baked.answers.docker_level}")
-        return lifecycle(ENGINE.compose, baked.copy_to(scratch), scratch)
-
-    return once("lifecycle", baked, make)
-
-
 @pytest.fixture
 def served(project, tmp_path_factory):
-    """What `docker compose up --build` ... `down` of `project` saw (harness.docker.Record)."""
-    return lifecycle_of(project, tmp_path_factory)
+    """What `docker compose up --build` ... `down` of `project` saw (harness.docker.Record),
+    once per project and worker."""
+
+    def make():
+        scratch = tmp_path_factory.mktemp(f"docker-{project.answers.docker_level}")
+        return lifecycle(ENGINE.compose, project.copy_to(scratch), scratch)
+
+    return once("lifecycle", project, make)
 
 
 ALL = on_docker()
 ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
-ONLY_STEP6 = on_docker(lambda answers: answers.facts["psycopg2"])
-ONLY_HARDENED = on_docker(lambda answers: answers.facts["locked_down"])
+PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
+LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
@@ -95,7 +87,7 @@ def test_engine_has_the_base_images_ci_requires():
     if not IN_CI:
         pytest.skip("only required in CI")
     assert ENGINE.available, ENGINE.reason
-    missing = [v for v in REQUIRED_IN_CI if not ENGINE.has_python(v)]
+    missing = [v for v in STAND_IN_PYTHONS if not ENGINE.has_python(v)]
     assert not missing, (
         f"no python:X / python:X-slim for {missing}; run scripts/make-base-images.sh"
     )
@@ -144,8 +136,7 @@ def test_bounded_load_gets_only_2xx_answers(served):
 
 
 @ALL
-def test_compose_down_is_quick_and_gunicorn_shuts_down_gracefully(served):
-    assert served.down_seconds < 5, f"docker compose down took {served.down_seconds:.1f} s"
+def test_compose_down_stops_gunicorn_gracefully(served):
     assert served.exit_codes and set(served.exit_codes.values()) == {0}, served.exit_codes
     assert set(served.shutdown_logs) == set(served.exit_codes)
     for logs in served.shutdown_logs.values():
@@ -179,8 +170,8 @@ def test_allow_list_keeps_stray_files_tests_and_dev_dependencies_out(served):
         assert "pytest" not in service.probe["distributions"]
 
 
-@ONLY_STEP6
-def test_step6_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
+@PSYCOPG2
+def test_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
     for service in served.services.values():
         facts = service.probe["psycopg2"]
         assert facts is not None, f"{service.name}: psycopg2 is not importable"
@@ -192,13 +183,13 @@ def test_step6_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
         assert int(major) * 10000 + int(minor) == facts["libpq_version"]
 
 
-@ONLY_HARDENED
-def test_production_hardened_runs_as_non_root(served):
+@LOCKED_DOWN
+def test_locked_down_level_runs_as_non_root(served):
     assert served.services["server"].probe["pid1"]["uid"] != 0
 
 
-@ONLY_HARDENED
-def test_production_hardened_becomes_healthy(served):
+@LOCKED_DOWN
+def test_locked_down_level_becomes_healthy(served):
     assert served.services["server"].health_state == "healthy"
 
 
@@ -207,8 +198,8 @@ def test_levels_without_a_health_check_have_no_health_state(served):
     assert {s.health_state for s in served.services.values()} == {"none"}
 
 
-@ONLY_HARDENED
-def test_production_hardened_root_filesystem_is_read_only_and_app_keeps_serving(served):
+@LOCKED_DOWN
+def test_locked_down_root_filesystem_is_read_only_and_app_keeps_serving(served):
     service = served.services["server"]
     errors = service.probe["write_errors"]
     assert errors[service.probe["cwd"]] == 30, errors  # EROFS: read-only file system
@@ -216,33 +207,17 @@ def test_production_hardened_root_filesystem_is_read_only_and_app_keeps_serving(
     assert service.index_after_probe == 200
 
 
-@ONLY_HARDENED
-def test_production_hardened_runtime_has_no_compiler_poetry_or_uv(served):
+@LOCKED_DOWN
+def test_locked_down_runtime_has_no_compiler_poetry_or_uv(served):
     probe = served.services["server"].probe
     assert probe["programs"] == {"gcc": None, "cc": None, "poetry": None, "uv": None}
     assert probe["tool_modules"] == []
 
 
-@ONLY_HARDENED
-def test_production_hardened_image_is_at_most_035_of_final_result(
-    served, project, bake, tmp_path_factory
-):
-    final_answers = dataclasses.replace(project.answers, docker_level="final-result")
-    final = lifecycle_of(bake(final_answers), tmp_path_factory)
-    hardened_size = served.services["server"].image_size
-    final_size = final.services["server"].image_size
-    ratio = hardened_size / final_size
-    assert ratio <= 0.35, f"{hardened_size / 1e6:.0f} MB / {final_size / 1e6:.0f} MB = {ratio:.2f}"
-
-
-# Gunicorn's error-log format: [date time zone] [pid] [LEVEL] message
-GUNICORN_LINE = r"^(?:\S+ *\| )?\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[%s\] %s"
-
-
 @ALL
 def test_app_log_lines_reach_gunicorns_log_in_its_format(served):
-    ready = GUNICORN_LINE % ("INFO", r"hello-service is ready \(Python ")
-    booting = GUNICORN_LINE % ("INFO", "Booting worker with pid")
+    ready = log_line("INFO", r"hello-service is ready \(Python ")
+    booting = log_line("INFO", "Booting worker with pid")
     assert re.search(booting, served.logs, re.M), served.logs[-2000:]
     assert re.search(ready, served.logs, re.M), served.logs[-2000:]
 

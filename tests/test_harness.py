@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
+from harness import ROOT
 from harness.docker import engine
+from harness.matrix import PYTHONS, STAND_IN_PYTHONS, WITHOUT_STAND_IN
 
 SKIPPING_SUITE = """
 import pytest
@@ -55,3 +58,12 @@ def test_without_docker_the_tier_gets_one_clear_reason(monkeypatch):
         engine.cache_clear()
     assert not found.available
     assert found.reason == "no docker command on PATH"
+
+
+def test_base_image_script_makes_every_offered_python_but_the_named_exceptions():
+    script = (ROOT / "scripts" / "make-base-images.sh").read_text()
+    (default,) = re.findall(r"\|\| versions=\(([^)]*)\)", script)
+    suites = dict(re.findall(r"^\s+(3\.\d+)\) echo (\w+) ;;$", script, re.M))
+
+    assert default.split() == sorted(STAND_IN_PYTHONS) == sorted(suites)
+    assert set(PYTHONS) - set(STAND_IN_PYTHONS) == set(WITHOUT_STAND_IN)

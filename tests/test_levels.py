@@ -12,7 +12,7 @@ import tomllib
 import yaml
 
 from harness.dockerfiles import parse
-from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
+from harness.matrix import DEFAULT_PYTHON, LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
 from harness.tools import BIN, tool_env
 
@@ -91,7 +91,7 @@ def test_no_dockerfile_asks_for_a_frontend_image(project):
 def test_step1_is_one_stage_installing_requirements_without_poetry(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
-    assert stage.base == "python:3.13"
+    assert stage.base == f"python:{DEFAULT_PYTHON}"
     assert "poetry" not in dockerfile.path.read_text().lower()
     assert stage.copy_all_index() < stage.index(
         "RUN", "pip install --no-cache-dir -r requirements.txt"
@@ -129,7 +129,7 @@ def test_step3_pins_poetry_and_installs_dependencies_before_the_code(project):
 @STEP4
 def test_step4_exports_in_one_stage_and_installs_hashed_in_a_poetry_free_one(project):
     dockerfile = parse(project.path / "Dockerfile")
-    assert_multi_stage_export(dockerfile, "python:3.13", "python:3.13")
+    assert_multi_stage_export(dockerfile, f"python:{DEFAULT_PYTHON}", f"python:{DEFAULT_PYTHON}")
     assert not (project.path / "requirements.txt").exists()  # exported in the image only
 
 
@@ -150,7 +150,9 @@ def test_step5_image_excludes_dev_dependencies(project, tmp_path):
 
 @STEP5
 def test_step5_keeps_the_multi_stage_export_of_step4(project):
-    assert_multi_stage_export(parse(project.path / "Dockerfile"), "python:3.13", "python:3.13")
+    assert_multi_stage_export(
+        parse(project.path / "Dockerfile"), f"python:{DEFAULT_PYTHON}", f"python:{DEFAULT_PYTHON}"
+    )
 
 
 @STEP5
@@ -184,9 +186,11 @@ def test_step6_app_reports_the_libpq_it_loaded(project):
 
 @STEP6
 def test_step6_full_and_slim_variants_use_the_multi_stage_export(project):
-    assert_multi_stage_export(parse(project.path / "Dockerfile"), "python:3.13", "python:3.13")
+    assert_multi_stage_export(
+        parse(project.path / "Dockerfile"), f"python:{DEFAULT_PYTHON}", f"python:{DEFAULT_PYTHON}"
+    )
     slim = parse(project.path / "slim.Dockerfile")
-    assert_multi_stage_export(slim, "python:3.13", "python:3.13-slim")
+    assert_multi_stage_export(slim, f"python:{DEFAULT_PYTHON}", f"python:{DEFAULT_PYTHON}-slim")
 
 
 @STEP6
@@ -210,7 +214,9 @@ def test_step6_compose_runs_full_on_8000_and_slim_on_8001(project):
 @EXTRA1
 def test_extra1_caches_every_pip_install_and_exports_on_slim(project):
     dockerfile = parse(project.path / "Dockerfile")
-    assert_multi_stage_export(dockerfile, "python:3.13-slim", "python:3.13")
+    assert_multi_stage_export(
+        dockerfile, f"python:{DEFAULT_PYTHON}-slim", f"python:{DEFAULT_PYTHON}"
+    )
     installs = dockerfile.pip_installs()
     assert len(installs) == 3
     for install in installs:
@@ -252,7 +258,7 @@ def test_extra2_keeps_the_export_hook_when_pre_commit_was_declined(project):
 def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
     dockerfile = parse(project.path / "Dockerfile")
     (stage,) = dockerfile.stages
-    assert stage.base == "python:3.13"
+    assert stage.base == f"python:{DEFAULT_PYTHON}"
     assert "poetry" not in stage.text().lower()
     installs = dockerfile.pip_installs()
     assert len(installs) == 2
@@ -284,7 +290,7 @@ def hardened_install(project):
 def test_production_hardened_builds_with_uv_alone_no_poetry(project):
     builder, runtime = parse(project.path / "Dockerfile").stages
     assert (builder.name, runtime.name) == ("builder", "runtime")
-    assert builder.base == "python:3.13"
+    assert builder.base == f"python:{DEFAULT_PYTHON}"
     tools, _ = builder.all("RUN")
     assert tools.value.endswith(f" pip install uv=={TOOLS['uv']}")
     assert "poetry" not in builder.text().replace("poetry.lock", "")
@@ -313,7 +319,7 @@ def test_production_hardened_installs_the_export_with_uv_checking_every_hash(pro
 @HARDENED
 def test_production_hardened_runs_on_slim_receiving_only_the_venv_and_the_code(project):
     *_, runtime = parse(project.path / "Dockerfile").stages
-    assert runtime.base == "python:3.13-slim"
+    assert runtime.base == f"python:{DEFAULT_PYTHON}-slim"
     assert not [r for r in runtime.runs() if "install" in r]
     assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()
     assert [i.value for i in runtime.all("COPY") if "--from" in i.value] == [

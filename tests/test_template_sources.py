@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -41,16 +42,66 @@ def test_no_template_or_hook_compares_a_level_name(path):
     assert not found, f"{path.relative_to(ROOT)} compares level names: {found}; read a fact"
 
 
-def test_no_test_decides_by_a_level_name():
-    """Tests may assert that an answer was recorded; rules come from _levels facts."""
-    found = {
-        f"{path.relative_to(ROOT)}: {line.strip()}"
-        for path in (ROOT / "tests").glob("*.py")
-        if path.name != Path(__file__).name
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if COMPARISON.search(line) and not line.strip().startswith("assert ")
+def level_decisions(tree: ast.AST) -> list[str]:
+    """Comparisons and `match` cases that involve a level's name, written out or held in a
+    module-level constant; a test's own `assert` on a recorded answer is left out."""
+    constants = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+        and isinstance(node.value, ast.Constant)
+        and node.value.value in LEVELS
     }
-    assert not found, f"tests compare level names, read a fact from _levels: {found}"
+
+    def names_a_level(node: ast.AST) -> bool:
+        return any(
+            (isinstance(n, ast.Constant) and n.value in LEVELS)
+            or (isinstance(n, ast.Name) and n.id in constants)
+            for n in ast.walk(node)
+        )
+
+    found, asserts = (
+        [],
+        {id(n) for a in ast.walk(tree) if isinstance(a, ast.Assert) for n in ast.walk(a)},
+    )
+    for node in ast.walk(tree):
+        if id(node) in asserts:
+            continue
+        if isinstance(node, ast.Compare) and names_a_level(node):
+            found.append(ast.unparse(node))
+        elif isinstance(node, ast.match_case) and names_a_level(node.pattern):
+            found.append(f"case {ast.unparse(node.pattern)}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(ROOT / "tests").glob("*.py"), *(ROOT / "harness").rglob("*.py")]),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_test_or_harness_code_decides_by_a_level_name(path):
+    """Tests and the harness read facts from _levels; naming a level as data is fine."""
+    found = level_decisions(ast.parse(path.read_text(encoding="utf-8")))
+    assert not found, f"{path.relative_to(ROOT)} decides by level name: {found}; read a fact"
+
+
+def test_the_level_name_check_sees_constants_and_match_statements():
+    level = LEVELS[0]
+    code = f"""
+LEVEL = "{level}"
+if answers.docker_level == LEVEL:
+    pass
+match answers.docker_level:
+    case "{level}":
+        pass
+assert answers.docker_level == "{level}"
+"""
+    assert level_decisions(ast.parse(code)) == [
+        "answers.docker_level == LEVEL",
+        f"case '{level}'",
+    ]
 
 
 def test_file_names_hold_one_short_condition():

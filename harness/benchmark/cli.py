@@ -44,9 +44,9 @@ from harness.benchmark import prepare, report
 from harness.benchmark.measure import Prepared, base_images, machine_facts, measure_once, say
 from harness.benchmark.model import Result, Run, Settings, SubjectResult
 from harness.docker import Engine, local_engine
-from harness.matrix import PYTHONS, SERIES
+from harness.matrix import DEFAULT_PYTHON, PYTHONS, SERIES
 
-SMOKE_LEVEL = "step-1-kiss-requirements"
+SMOKE_LEVEL = SERIES[0]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--levels", nargs="+", choices=SERIES, default=SERIES)
     parser.add_argument("--no-references", action="store_true", help="skip the two references")
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--python", default="3.13", choices=PYTHONS)
+    parser.add_argument("--python", default=DEFAULT_PYTHON, choices=PYTHONS)
     parser.add_argument("--load-seconds", type=float, default=10)
     parser.add_argument(
         "--start-stop-cycles", type=int, default=5,

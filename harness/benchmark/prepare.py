@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import ROOT
+from harness.baking import bake_into
 from harness.process import run
 from harness.tools import BIN, tool_env
 
@@ -41,12 +42,8 @@ def subjects(levels: list[str], references: bool) -> list[Subject]:
 
 def bake(subject: Subject, python: str, folder: Path) -> Path:
     """The default project at the subject's level (pre-commit off), with a reference's files."""
-    from cookiecutter.main import cookiecutter
-
     answers = {"docker_level": subject.level, "python_version": python, "use_pre_commit": False}
-    project = Path(
-        cookiecutter(str(ROOT), no_input=True, output_dir=str(folder), extra_context=answers)
-    )
+    project = bake_into(folder, **answers)
     if subject.kind == "reference":
         for item in (REFERENCES_DIR / subject.name).iterdir():
             shutil.copyfile(item, project / item.name)
