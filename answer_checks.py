@@ -15,7 +15,14 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-RESERVED_NAMES = Path(__file__).parent / "templates" / "locks" / "reserved-names.json"
+TEMPLATE = Path(__file__).parent
+RESERVED_NAMES = TEMPLATE / "templates" / "locks" / "reserved-names.json"
+
+
+@cache
+def offered() -> dict:
+    """The template's own cookiecutter.json: its choices and its private data."""
+    return json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 
 
 @cache
@@ -34,12 +41,20 @@ PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
 EMAIL = re.compile(r"(?!.*\.\..*@)[^@.][^@]*(?<!\.)@[^@]+\.[^@]+")
 VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){1,3}")
 JINJA = re.compile(r"\{[{%#]")
+# A pinned GitHub Action: owner/repo[/path]@<commit SHA> # <version>
+ACTION = re.compile(r"[\w.-]+/[\w.-]+(?:/[\w.-]+)*@[0-9a-f]{40} # v\d+(?:\.\d+)*")
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def line_breaking(text):
-    """Characters that would end a line or hide in one: C0/C1 controls, separators."""
+    """Characters that would end a line or hide in one: C0/C1 controls, separators, and the
+    byte order mark (a Dockerfile value cannot hold one, nor escape it)."""
     return sorted(
-        {f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"}}
+        {
+            f"U+{ord(ch):04X}"
+            for ch in text
+            if unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"} or ch == BYTE_ORDER_MARK
+        }
     )
 
 
@@ -54,8 +69,8 @@ def free_text_problems(answers):
             yield (
                 field,
                 (
-                    f"{field} {value!r} holds control or line-break characters "
-                    f"({', '.join(bad)}). Give it on one line, without them."
+                    f"{field} {value!r} holds control, line-break or byte-order-mark "
+                    f"characters ({', '.join(bad)}). Give it on one line, without them."
                 ),
             )
     for field, value in answers.items():
@@ -91,13 +106,20 @@ def name_problems(answers):
             ),
         )
     package = answers["package_name"]
-    if not slug_ok and package == slug.replace("-", "_"):
+    derived = package == slug.replace("-", "_")
+    if not slug_ok and derived:
         return  # derived from the slug: fixing the slug fixes it
+    # A name nobody typed says where it came from, and how to give one instead
+    named = f"package_name {package!r}" + (
+        f" (made from project_slug {slug!r}; give package_name yourself to change it)"
+        if derived
+        else ""
+    )
     if len(package) > MAX_NAME or not PACKAGE.fullmatch(package):
         yield (
             "package_name",
             (
-                f"package_name {package!r} is not a plain lowercase Python identifier. Use at "
+                f"{named} is not a plain lowercase Python identifier. Use at "
                 f"most {MAX_NAME} lowercase letters, digits and '_', starting with a letter, "
                 "e.g. 'hello_service'."
             ),
@@ -105,20 +127,14 @@ def name_problems(answers):
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         yield (
             "package_name",
-            (
-                f"package_name {package!r} is a Python keyword. Pick another name, "
-                f"e.g. '{package}_service'."
-            ),
+            (f"{named} is a Python keyword. Pick another name, e.g. '{package}_service'."),
         )
     else:
         clash = shadowed(package)
         if clash:
             yield (
                 "package_name",
-                (
-                    f"package_name {package!r} would shadow {clash}. Pick another name, "
-                    f"e.g. '{package}_service'."
-                ),
+                (f"{named} would shadow {clash}. Pick another name, e.g. '{package}_service'."),
             )
 
 
@@ -145,6 +161,14 @@ def metadata_problems(answers):
                 "Use the form name@example.com."
             ),
         )
+    elif "<" in email or ">" in email:
+        yield (
+            "author_email",
+            (
+                f"author_email {email!r} holds '<' or '>', which end the address in "
+                "'Name <address>' (the image's authors label). Use the form name@example.com."
+            ),
+        )
     if "<" in answers["author_name"] or ">" in answers["author_name"]:
         yield (
             "author_name",
@@ -161,12 +185,32 @@ def metadata_problems(answers):
 
 
 def choice_problems(answers):
-    if answers["docker_level"] not in answers["_levels"]:
+    """Choices and private data as a replay file can give them: only what the template offers,
+    in the form it writes them (cookiecutter checks choices only when it prompts)."""
+    template = offered()
+    for field in ("docker_level", "python_version"):
+        if answers[field] not in template[field]:
+            yield (
+                field,
+                (
+                    f"{field} {answers[field]!r} is not offered. Use one of: "
+                    + ", ".join(template[field])
+                ),
+            )
+    if not isinstance(answers["use_pre_commit"], bool):
         yield (
-            "docker_level",
+            "use_pre_commit",
             (
-                f"docker_level {answers['docker_level']!r} is not a level. Use one of: "
-                + ", ".join(answers["_levels"])
+                f"use_pre_commit {answers['use_pre_commit']!r} is not true or false. "
+                "Give one of those."
+            ),
+        )
+    if answers["_levels"] != template["_levels"]:
+        yield (
+            "_levels",
+            (
+                "_levels is not this template's (a replay file from another version?). "
+                "Bake without the replay, or copy _levels from the template's cookiecutter.json."
             ),
         )
     for tool, version in answers["_tools"].items():
@@ -174,6 +218,15 @@ def choice_problems(answers):
             yield (
                 f"_tools.{tool}",
                 (f"_tools.{tool} {version!r} is not a release version such as '1.2.3'."),
+            )
+    for action, pin in answers["_actions"].items():
+        if not isinstance(pin, str) or not ACTION.fullmatch(pin):
+            yield (
+                f"_actions.{action}",
+                (
+                    f"_actions.{action} {pin!r} is not a pinned action such as "
+                    "'actions/checkout@<40-character commit SHA> # v1.2.3'."
+                ),
             )
 
 

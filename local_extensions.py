@@ -12,14 +12,17 @@ name and hook).
 
 from __future__ import annotations
 
+import json
 import re
 import sys
+from functools import cache
+from pathlib import Path
 
 from cookiecutter.exceptions import FailedHookException
 from jinja2 import pass_context
 from jinja2.ext import Extension
 
-from answer_checks import problems
+from answer_checks import JINJA, line_breaking, problems
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -58,8 +61,9 @@ def py_str(value: str) -> str:
 def dockerfile_str(value: str) -> str:
     """A double-quoted Dockerfile value (LABEL, ENV): no expansion, one line."""
     text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    if _CONTROL.search(text):
-        raise ValueError(f"a Dockerfile value cannot hold a line break: {value!r}")
+    # answer_checks refuses these before anything is rendered; a Dockerfile cannot escape them
+    if line_breaking(text):
+        raise ValueError(f"a Dockerfile value cannot hold {line_breaking(text)}: {value!r}")
     return f'"{text}"'
 
 
@@ -67,11 +71,14 @@ def dockerfile_str(value: str) -> str:
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
 # ...and at the start of a line (headings, lists, quotes, breaks, tables)
 _MARKDOWN_START = re.compile(r"^([#+=>-]|\d+(?=[.)]))")
+# ...and at the end of a heading: a closing run of '#' after a space
+_MARKDOWN_CLOSING = re.compile(r"(^|[ \t])(#+[ \t]*)$")
 
 
 def md_text(value: str) -> str:
     """Text shown as itself in Markdown: markup characters backslash-escaped."""
     text = _MARKDOWN_INLINE.sub(r"\\\1", str(value))
+    text = _MARKDOWN_CLOSING.sub(r"\1\\\2", text)
     match = _MARKDOWN_START.match(text)
     if match and match.group(1)[0].isdigit():
         end = match.end()
@@ -109,8 +116,62 @@ def level(cookiecutter: dict) -> dict:
     return facts
 
 
+TEMPLATE = Path(__file__).parent
+
+
+@cache
+def template_strings() -> tuple[frozenset[str], frozenset[str]]:
+    """What the template itself gives Jinja as a string, not from a file it loads: every text
+    in cookiecutter.json, every hook, and the names of the files and folders it renders."""
+    texts: set[str] = set()
+
+    def collect(value) -> None:
+        if isinstance(value, str):
+            texts.add(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                collect(key)
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
+    texts.update(hook.read_text(encoding="utf-8") for hook in (TEMPLATE / "hooks").iterdir())
+    project = next(p for p in TEMPLATE.iterdir() if p.is_dir() and p.name.startswith("{{"))
+    names = {project.name} | {p.name for p in project.rglob("*")}
+    return frozenset(texts), frozenset(names)
+
+
+def owned_by_the_template(source: str) -> bool:
+    """A string of the template's own, or a path made of its file and folder names."""
+    texts, names = template_strings()
+    return source in texts or all(
+        part in names or not JINJA.search(part) for part in re.split(r"[/\\]", source)
+    )
+
+
+def as_literal(text: str) -> str:
+    """A Jinja template whose output is `text`, whatever it holds: one string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '{{ "' + escaped.replace("\r", "\\r") + '" }}'
+
+
 class AnswersExtension(Extension):
-    """Registers the escaping filters and `level`."""
+    """Registers the escaping filters and `level`, and keeps answers from running as Jinja.
+
+    Cookiecutter renders every answer given on the command line (`--no-input key=value`),
+    in a config file or as extra context as a Jinja template, before any check can see
+    it. Such a string comes in through `from_string`, as the template's own strings do;
+    any other one with a Jinja marker is turned into a literal here, so it reaches
+    answer_checks as typed and is refused there, on every path alike.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if name is None and filename is None and JINJA.search(source):
+            if not owned_by_the_template(source):
+                return as_literal(source)
+        return source
 
     def __init__(self, environment):
         super().__init__(environment)
