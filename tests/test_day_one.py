@@ -211,6 +211,9 @@ def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(pro
             "./pyproject.toml",
             "./poetry.lock",
         } <= rebuilt
+        read_by_the_build = {"./requirements.txt", "./export_requirements.py"}
+        present = {f"./{f.name}" for f in project.path.iterdir()}
+        assert rebuilt & read_by_the_build == present & read_by_the_build
 
 
 def first_section(readme: str) -> str:
