@@ -9,8 +9,9 @@ project at a level that uses it, runs `poetry lock` in it (newest versions
 allowed by pyproject.toml), exports requirements.txt the way the Dockerfiles
 and pre-commit hooks do, and copies both back into templates/locks/<lock>/.
 
-Then it rewrites templates/locks/reserved-names.json, the names the
-pre-generation hook refuses as a package name:
+Then it rewrites templates/locks/reserved-names.json, the names
+answer_checks.py refuses as a package name (checked when cookiecutter renders
+the project folder's name, before anything is written):
   stdlib   every offered Python's sys.stdlib_module_names, asked of that
            Python itself: a local pythonX.Y, else the engine's python:X-slim
            image (so the table never depends on the Python running cookiecutter)
