@@ -83,6 +83,11 @@ def assert_answers_round_trip(project: Path, answers: dict) -> None:
     assert pyproject["authors"] == [
         {"name": answers["author_name"], "email": answers["author_email"]}
     ]
+    release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
+    (job,) = release["jobs"].values()
+    assert job["steps"][1]["with"]["labels"].split("\n")[1] == (
+        f"org.opencontainers.image.description={answers['description']}"
+    )
     recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert {k: recorded[k] for k in FREE_TEXT} == {k: answers[k] for k in FREE_TEXT}
     heading, paragraph = markdown_blocks(project / "README.md")

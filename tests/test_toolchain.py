@@ -434,6 +434,17 @@ def test_release_builds_scans_then_pushes_on_a_version_tag(project):
 
 
 @for_answers(every_level())
+def test_released_images_carry_the_projects_title_and_description_not_the_repositorys(project):
+    (job,) = workflows(project)["release.yml"]["jobs"].values()
+    labels = job["steps"][1]["with"]["labels"].split("\n")
+    answers = json.loads((project.path / ".cookiecutter.json").read_text())
+    assert labels == [
+        f"org.opencontainers.image.title={answers['project_slug']}",
+        f"org.opencontainers.image.description={answers['description']}",
+    ]
+
+
+@for_answers(every_level())
 def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(project):
     release = workflows(project)["release.yml"]
     (job,) = release["jobs"].values()
