@@ -15,6 +15,7 @@ import pytest
 from harness import ROOT
 from harness.benchmark.cli import SMOKE_LEVEL, orders
 from harness.benchmark.model import Settings
+from harness.benchmark.report import EVERY_OTHER, Comparison, Verdict
 from harness.docker import local_engine
 from harness.matrix import DEFAULT_PYTHON
 from harness.process import run
@@ -105,3 +106,12 @@ def test_benchmark_shuffles_every_repetition_and_a_seed_repeats_the_order():
 
 def test_benchmark_results_without_a_seed_keep_the_listed_order():
     assert orders(["a", "b", "c"], order_settings(None)) == [["a", "b", "c"]] * 3
+
+
+def test_a_claim_missed_inside_both_rows_run_to_run_spread_says_so():
+    quickest = Comparison("ours", EVERY_OTHER, "down_s", "the quickest `down`", 1.0)
+    overlapping = Verdict(quickest, 0.80, 0.75, (0.78, 0.83), (0.73, 0.81), "theirs")
+    apart = Verdict(quickest, 0.80, 0.75, (0.79, 0.83), (0.73, 0.78), "theirs")
+
+    assert not overlapping.holds and overlapping.within_spread
+    assert not apart.holds and not apart.within_spread

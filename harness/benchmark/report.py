@@ -36,6 +36,10 @@ class Verdict:
     comparison: Comparison
     ours: float
     theirs: float
+    # [min, max] over the runs of each side, where both are known
+    our_spread: tuple[float, float] | None = None
+    their_spread: tuple[float, float] | None = None
+    against: str = ""  # the row compared with: the baseline, or the best of every other row
 
     @property
     def ratio(self) -> float:
@@ -44,6 +48,16 @@ class Verdict:
     @property
     def holds(self) -> bool:
         return self.comparison.at_most is None or self.ratio <= self.comparison.at_most
+
+    @property
+    def within_spread(self) -> bool:
+        """The two sides' run-to-run ranges overlap: a miss that one more run could undo."""
+        if self.our_spread is None or self.their_spread is None:
+            return False
+        return (
+            self.our_spread[0] <= self.their_spread[1]
+            and self.their_spread[0] <= self.our_spread[1]
+        )
 
 
 HARDENED, FINAL = "production-hardened", "final-result"
@@ -114,16 +128,26 @@ README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 def verdicts(result: Result, comparisons: list[Comparison]) -> list[Verdict]:
     """Each comparison whose two subjects were both measured."""
     medians = result.medians()
+    spreads = {subject.name: subject.spread for subject in result.subjects}
     found = []
     for c in comparisons:
         if c.metric not in medians.get(c.subject, {}):
             continue
-        if c.baseline == EVERY_OTHER:
-            theirs = [m[c.metric] for n, m in medians.items() if n != c.subject and c.metric in m]
-            if theirs:
-                found.append(Verdict(c, medians[c.subject][c.metric], min(theirs)))
-        elif c.metric in medians.get(c.baseline, {}):
-            found.append(Verdict(c, medians[c.subject][c.metric], medians[c.baseline][c.metric]))
+        baseline = c.baseline
+        if baseline == EVERY_OTHER:  # the other row with the best median
+            others = [n for n, m in medians.items() if n != c.subject and c.metric in m]
+            if not others:
+                continue
+            baseline = min(others, key=lambda n: medians[n][c.metric])
+        elif c.metric not in medians.get(baseline, {}):
+            continue
+        found.append(
+            Verdict(
+                c, medians[c.subject][c.metric], medians[baseline][c.metric],
+                tuple(spreads[c.subject][c.metric]), tuple(spreads[baseline][c.metric]),
+                baseline,
+            )
+        )  # fmt: skip
     return found
 
 
@@ -194,8 +218,15 @@ def claim_lines(result: Result) -> list[str]:
     for v in verdicts(result, CLAIMS):
         c, u = v.comparison, unit(v.comparison.metric)
         mark = "holds" if v.holds else "**does not hold**"
+        if not v.holds and v.within_spread:
+            (low, high), (their_low, their_high) = v.our_spread, v.their_spread
+            mark += (
+                f" (within the run-to-run spread: {fmt(low, c.metric)}-{fmt(high, c.metric)}"
+                f" vs {fmt(their_low, c.metric)}-{fmt(their_high, c.metric)} {u})"
+            )
+        versus = f"`{c.baseline}`" if v.against == c.baseline else f"{c.baseline}: `{v.against}`"
         lines.append(
-            f"- `{c.subject}`: {c.words} (vs `{c.baseline}`): {mark}, "
+            f"- `{c.subject}`: {c.words} (vs {versus}): {mark}, "
             f"{fmt(v.ours, c.metric)} {u} vs {fmt(v.theirs, c.metric)} {u} ({v.ratio:.2f}x)"
         )
     return lines
