@@ -159,10 +159,25 @@ def test_step5_keeps_the_multi_stage_export_of_step4(project):
 def test_step5_dockerignore_is_an_allow_list(project):
     patterns = dockerignore_patterns(project)
     assert patterns[0] == "*"
-    assert {"!src/", "!pyproject.toml", "!poetry.lock", "!gunicorn.conf.py", "!README.md"} <= set(
-        patterns
-    )
+    assert {"!src/", "!pyproject.toml", "!poetry.lock", "!gunicorn.conf.py"} <= set(patterns)
     assert "!tests/" not in patterns and "!.env" not in patterns
+
+
+@for_answers([a for a in every_level() if a.facts["allow_list"]])
+def test_an_allow_list_lets_in_only_what_the_build_or_the_server_reads(project):
+    dockerfiles = [project.path / "Dockerfile", *project.path.glob("*.Dockerfile")]
+    instructions = " ".join(
+        line
+        for dockerfile in dockerfiles
+        for line in dockerfile.read_text().splitlines()
+        if not line.lstrip().startswith("#")
+    )
+    read = {"src/", "gunicorn.conf.py"}  # the code and the server's settings
+    if re.search(r"pip install (?:--?[\w-]+ )*\. ", instructions):  # builds the package
+        read |= {"pyproject.toml", "README.md", "LICENSE*"}
+    admitted = [p[1:] for p in dockerignore_patterns(project) if p.startswith("!")]
+    assert {"src/", "gunicorn.conf.py"} <= set(admitted)
+    assert [name for name in admitted if name not in read and name not in instructions] == []
 
 
 @STEP5
