@@ -1,6 +1,6 @@
 """What an answer may hold: the checks that run before anything is written.
 
-`local_extensions.project_folder` runs them when cookiecutter renders the
+`answer_filters.project_folder` runs them when cookiecutter renders the
 project folder's name, which is the first thing it writes: a refused answer
 leaves nothing on disk, not even the output folder. Each problem is one line
 naming the field, the value and the fix.
@@ -44,6 +44,12 @@ JINJA = re.compile(r"\{[{%#]")
 # A pinned GitHub Action: owner/repo[/path]@<commit SHA> # <version>
 ACTION = re.compile(r"[\w.-]+/[\w.-]+(?:/[\w.-]+)*@[0-9a-f]{40} # v\d+(?:\.\d+)*")
 BYTE_ORDER_MARK = "\ufeff"
+# What cookiecutter and cruft add to the answers they record, besides the template's own
+BOOKKEEPING = {"_template", "_output_dir", "_repo_dir", "_checkout", "_commit"}
+
+
+def as_json(value) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def line_breaking(text):
@@ -205,12 +211,31 @@ def choice_problems(answers):
                 "Give one of those."
             ),
         )
-    if answers["_levels"] != template["_levels"]:
+    # As JSON, so that 10001.0 is not 10001, nor 1 True
+    if as_json(answers["_levels"]) != as_json(template["_levels"]):
         yield (
             "_levels",
             (
                 "_levels is not this template's (a replay file from another version?). "
                 "Bake without the replay, or copy _levels from the template's cookiecutter.json."
+            ),
+        )
+    if answers["_extensions"] != template["_extensions"]:
+        yield (
+            "_extensions",
+            (
+                f"_extensions {answers['_extensions']!r} is not this template's "
+                f"{template['_extensions']!r}. Bake without changing _extensions."
+            ),
+        )
+    unknown = sorted(key for key in answers if key.startswith("_") and key not in template)
+    unknown = [key for key in unknown if key not in BOOKKEEPING]
+    if unknown:
+        yield (
+            unknown[0],
+            (
+                f"{', '.join(unknown)}: not this template's private data, nor what cookiecutter "
+                "or cruft record. Leave them out of the replay file or context."
             ),
         )
     for tool, version in answers["_tools"].items():

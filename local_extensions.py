@@ -1,186 +1,45 @@
-"""Jinja filters that write answers into each file format, and the level's facts.
+"""What cookiecutter loads from `_extensions`: the template's filters and answer checks, read
+from this folder's files as they are now, once for every Jinja environment.
 
-Cookiecutter loads this module from the template's folder (`_extensions` in
-cookiecutter.json). Every answer a person types is data: wherever one lands in
-a baked file, it goes through the filter named for that file's format, so no
-answer can end a string early, add a line, or become code.
-
-`cookiecutter | level` gives the chosen level's facts from `_levels`, plus the
-rules derived from the answers (computed here, once, for every template, file
-name and hook).
+Python imports a module once per process, but `cruft update` renders the project's old template
+commit and then the new one in one process, from one folder checked out in turn. A module kept
+from the first render would judge the second with the old commit's code and data: a changed
+hook, `_levels` or list of Pythons would be refused, a new file name or filter missing. So this
+file holds only the loader, which a template change has no reason to touch; the rest is in
+`answer_checks.py` and `answer_filters.py`.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import importlib.util
 import sys
-from functools import cache
 from pathlib import Path
+from types import ModuleType
 
-from cookiecutter.exceptions import FailedHookException
-from jinja2 import pass_context
 from jinja2.ext import Extension
 
-from answer_checks import JINJA, line_breaking, problems
-
-# Characters TOML, YAML and Python would need escaped or would read as a line end
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
-
-
-def _escape_control(text: str) -> str:
-    def escape(match: re.Match) -> str:
-        return f"\\u{ord(match.group()):04x}"
-
-    return _CONTROL.sub(escape, text)
+HERE = Path(__file__).parent
+# In this order: answer_filters imports answer_checks
+CURRENT = ("answer_checks", "answer_filters")
 
 
-def toml_str(value: str) -> str:
-    """A TOML basic string: quotes, backslashes and control characters escaped."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{_escape_control(text)}"'
-
-
-def yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar (YAML 1.1 and 1.2 read it the same)."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    text = _escape_control(text)
-    # Characters outside the printable set would be refused by YAML parsers
-    text = "".join(ch if ch.isprintable() or ch == " " else f"\\U{ord(ch):08x}" for ch in text)
-    return f'"{text}"'
-
-
-def py_str(value: str) -> str:
-    """A Python string literal, quoted the way ruff format writes it."""
-    text = str(value)
-    quote = "'" if text.count('"') > text.count("'") else '"'
-    text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
-    return f"{quote}{_escape_control(text)}{quote}"
-
-
-def dockerfile_str(value: str) -> str:
-    """A double-quoted Dockerfile value (LABEL, ENV): no expansion, one line."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    # answer_checks refuses these before anything is rendered; a Dockerfile cannot escape them
-    if line_breaking(text):
-        raise ValueError(f"a Dockerfile value cannot hold {line_breaking(text)}: {value!r}")
-    return f'"{text}"'
-
-
-# Characters that Markdown (CommonMark) could read as markup anywhere in a line
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
-# ...and at the start of a line (headings, lists, quotes, breaks, tables)
-_MARKDOWN_START = re.compile(r"^([#+=>-]|\d+(?=[.)]))")
-# ...and at the end of a heading: a closing run of '#' after a space
-_MARKDOWN_CLOSING = re.compile(r"(^|[ \t])(#+[ \t]*)$")
-
-
-def md_text(value: str) -> str:
-    """Text shown as itself in Markdown: markup characters backslash-escaped."""
-    text = _MARKDOWN_INLINE.sub(r"\\\1", str(value))
-    text = _MARKDOWN_CLOSING.sub(r"\1\\\2", text)
-    match = _MARKDOWN_START.match(text)
-    if match and match.group(1)[0].isdigit():
-        end = match.end()
-        return f"{text[:end]}\\{text[end:]}"
-    if match:
-        return "\\" + text
-    return text
-
-
-@pass_context
-def project_folder(context, slug: str) -> str:
-    """The project folder's name, once every answer has passed answer_checks.
-
-    Cookiecutter renders this name before it writes anything, the output
-    folder included, so a refused answer leaves nothing on disk: each problem
-    is printed as one ERROR: line and the bake stops.
-    """
-    found = problems(context["cookiecutter"])
-    if found:
-        for _field, message in found:
-            print(f"ERROR: {message}", file=sys.stderr)
-        raise FailedHookException(
-            f"{len(found)} answer(s) refused (see the ERROR: lines); nothing was written."
-        )
-    return slug
-
-
-def level(cookiecutter: dict) -> dict:
-    """The chosen level's facts from `_levels`, plus the rules derived from answers."""
-    facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
-    # A pre-commit config when asked for, or when the level cannot work without it
-    facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
-    facts["name"] = cookiecutter["docker_level"]
-    facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
-    return facts
-
-
-TEMPLATE = Path(__file__).parent
-
-
-@cache
-def template_strings() -> tuple[frozenset[str], frozenset[str]]:
-    """What the template itself gives Jinja as a string, not from a file it loads: every text
-    in cookiecutter.json, every hook, and the names of the files and folders it renders."""
-    texts: set[str] = set()
-
-    def collect(value) -> None:
-        if isinstance(value, str):
-            texts.add(value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                collect(key)
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-
-    collect(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
-    texts.update(hook.read_text(encoding="utf-8") for hook in (TEMPLATE / "hooks").iterdir())
-    project = next(p for p in TEMPLATE.iterdir() if p.is_dir() and p.name.startswith("{{"))
-    names = {project.name} | {p.name for p in project.rglob("*")}
-    return frozenset(texts), frozenset(names)
-
-
-def owned_by_the_template(source: str) -> bool:
-    """A string of the template's own, or a path made of its file and folder names."""
-    texts, names = template_strings()
-    return source in texts or all(
-        part in names or not JINJA.search(part) for part in re.split(r"[/\\]", source)
-    )
-
-
-def as_literal(text: str) -> str:
-    """A Jinja template whose output is `text`, whatever it holds: one string literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return '{{ "' + escaped.replace("\r", "\\r") + '" }}'
+def load_current() -> ModuleType:
+    """answer_filters as its file reads now, with the answer_checks it imports."""
+    module = None
+    for name in CURRENT:
+        spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return module
 
 
 class AnswersExtension(Extension):
-    """Registers the escaping filters and `level`, and keeps answers from running as Jinja.
-
-    Cookiecutter renders every answer given on the command line (`--no-input key=value`),
-    in a config file or as extra context as a Jinja template, before any check can see
-    it. Such a string comes in through `from_string`, as the template's own strings do;
-    any other one with a Jinja marker is turned into a literal here, so it reaches
-    answer_checks as typed and is refused there, on every path alike.
-    """
-
-    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        if name is None and filename is None and JINJA.search(source):
-            if not owned_by_the_template(source):
-                return as_literal(source)
-        return source
+    """answer_filters.Answers, loaded afresh: the filters, `level`, and answers kept as data."""
 
     def __init__(self, environment):
         super().__init__(environment)
-        environment.filters.update(
-            toml_str=toml_str,
-            yaml_str=yaml_str,
-            py_str=py_str,
-            dockerfile_str=dockerfile_str,
-            md_text=md_text,
-            project_folder=project_folder,
-            level=level,
-        )
+        self.current = load_current().Answers(environment)
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return self.current.preprocess(source, name, filename)

@@ -196,3 +196,44 @@ def test_hostile_answers_survive_a_cruft_update(tmp_path):
     assert after == before
     recorded = state["context"]["cookiecutter"]
     assert {key: recorded[key] for key in answers} == answers
+
+
+def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_filters(tmp_path):
+    """cruft renders the old commit and the new one in one process: nothing of the first
+    render (its loaded filters, checks or data) may judge the second."""
+    template = make_template_repo(tmp_path / "template")
+    project = cruft_create(template, tmp_path / "out", docker_level="final-result")
+    commit_all(project, "baked")
+
+    settings = json.loads((template / "cookiecutter.json").read_text())
+    settings["python_version"].append("3.15")
+    for facts in settings["_levels"].values():
+        facts["changelog"] = True
+    (template / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
+    filters = template / "answer_filters.py"
+    filters.write_text(
+        filters.read_text().replace(
+            "environment.filters.update(",
+            "environment.filters.update(\n            shout=str.upper,",
+        )
+    )
+    folder = template / "{{cookiecutter.project_slug | project_folder}}"
+    (folder / "{% if (cookiecutter | level).changelog %}CHANGELOG.md{% endif %}").write_text(
+        "{{ cookiecutter.project_name | shout }}\n"
+    )
+    hook = template / "hooks" / "post_gen_project.py"
+    step = 'Path("HOOKED").write_text("{{ cookiecutter.project_slug }}\\n")\n'
+    ending = '\nif __name__ == "__main__":'
+    hook.write_text(hook.read_text().replace(ending, step + ending))
+    git("add", "-A", cwd=template)
+    git("commit", "-q", "-m", "template: new fact, filter, file, hook step, Python", cwd=template)
+
+    cruft("update", "--skip-apply-ask", "--project-dir", project,
+          "--variables-to-update", json.dumps({"python_version": "3.15"}), cwd=project)  # fmt: skip
+
+    assert (project / "CHANGELOG.md").read_text() == "HELLO SERVICE\n"
+    assert (project / "HOOKED").read_text() == "hello-service\n"
+    assert "3.15" in (project / "Dockerfile").read_text()
+    assert leftovers(project) == []
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()

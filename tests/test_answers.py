@@ -526,6 +526,9 @@ def test_a_replay_file_with_the_defaults_bakes(tmp_path):
 
 EVIL_LEVELS = json.loads(json.dumps(COOKIECUTTER["_levels"]))
 EVIL_LEVELS[LEVELS[0]]["user_id"] = "10001\nUSER root"
+FLOAT_LEVELS = json.loads(json.dumps(COOKIECUTTER["_levels"]))
+for facts in FLOAT_LEVELS.values():
+    facts["number"] = float(facts["number"])  # equal in Python, "1.0" in a file
 REPLAYED = {
     "python-not-offered": ({"python_version": "3.99"}, "python_version '3.99'"),
     "python-with-instructions": (
@@ -535,6 +538,16 @@ REPLAYED = {
     "level-not-offered": ({"docker_level": "step-9"}, "docker_level 'step-9'"),
     "pre-commit-as-text": ({"use_pre_commit": "no"}, "use_pre_commit 'no'"),
     "levels-rewritten": ({"_levels": EVIL_LEVELS}, "_levels is not this template's"),
+    "levels-as-floats": ({"_levels": FLOAT_LEVELS}, "_levels is not this template's"),
+    "another-jinja-syntax": (
+        {"_jinja2_env_vars": {"comment_start_string": "{{", "comment_end_string": "}}"}},
+        "_jinja2_env_vars sets comment_start_string to '{{'",
+    ),
+    "an-extra-extension": (
+        {"_extensions": [*COOKIECUTTER["_extensions"], "jinja2.ext.do"]},
+        "_extensions ['local_extensions.AnswersExtension', 'jinja2.ext.do']",
+    ),
+    "copied-without-render": ({"_copy_without_render": ["*"]}, "_copy_without_render: not"),
     "action-with-a-step": (
         {"_actions": {**COOKIECUTTER["_actions"], "checkout": "actions/checkout@v4\n  - run: x"}},
         "_actions.checkout 'actions/checkout@v4",

@@ -25,7 +25,10 @@ COMPARISON = re.compile(
 def template_sources() -> list[Path]:
     roots = [PROJECT, ROOT / "templates", ROOT / "hooks"]
     files = [p for root in roots for p in root.rglob("*") if p.is_file()]
-    return [*files, ROOT / "local_extensions.py"]
+    return [
+        *files,
+        *(ROOT / name for name in ("local_extensions.py", "answer_filters.py", "answer_checks.py")),
+    ]
 
 
 def code_of(path: Path) -> list[str]:

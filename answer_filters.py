@@ -1,0 +1,223 @@
+"""Jinja filters that write answers into each file format, and the level's facts.
+
+`local_extensions.AnswersExtension` (the `_extensions` entry in cookiecutter.json)
+loads this module afresh for every Jinja environment. Every answer a person types
+is data: wherever one lands in a baked file, it goes through the filter named for
+that file's format, so no answer can end a string early, add a line, or become code.
+
+`cookiecutter | level` gives the chosen level's facts from `_levels`, plus the
+rules derived from the answers (computed here, once, for every template, file
+name and hook).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from functools import cache
+from pathlib import Path
+
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.hooks import valid_hook
+from jinja2 import defaults, pass_context
+
+from answer_checks import JINJA, line_breaking, problems
+
+# Characters TOML, YAML and Python would need escaped or would read as a line end
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
+
+
+def _escape_control(text: str) -> str:
+    def escape(match: re.Match) -> str:
+        return f"\\u{ord(match.group()):04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
+def toml_str(value: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{_escape_control(text)}"'
+
+
+def yaml_str(value: str) -> str:
+    """A YAML double-quoted scalar (YAML 1.1 and 1.2 read it the same)."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    text = _escape_control(text)
+    # Characters outside the printable set would be refused by YAML parsers
+    text = "".join(ch if ch.isprintable() or ch == " " else f"\\U{ord(ch):08x}" for ch in text)
+    return f'"{text}"'
+
+
+def py_str(value: str) -> str:
+    """A Python string literal, quoted the way ruff format writes it."""
+    text = str(value)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return f"{quote}{_escape_control(text)}{quote}"
+
+
+def dockerfile_str(value: str) -> str:
+    """A double-quoted Dockerfile value (LABEL, ENV): no expansion, one line."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    # answer_checks refuses these before anything is rendered; a Dockerfile cannot escape them
+    if line_breaking(text):
+        raise ValueError(f"a Dockerfile value cannot hold {line_breaking(text)}: {value!r}")
+    return f'"{text}"'
+
+
+# Characters that Markdown (CommonMark) could read as markup anywhere in a line
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+# ...and at the start of a line (headings, lists, quotes, breaks, tables)
+_MARKDOWN_START = re.compile(r"^([#+=>-]|\d+(?=[.)]))")
+# ...and at the end of a heading: a closing run of '#' after a space
+_MARKDOWN_CLOSING = re.compile(r"(^|[ \t])(#+[ \t]*)$")
+
+
+def md_text(value: str) -> str:
+    """Text shown as itself in Markdown: markup characters backslash-escaped."""
+    text = _MARKDOWN_INLINE.sub(r"\\\1", str(value))
+    text = _MARKDOWN_CLOSING.sub(r"\1\\\2", text)
+    match = _MARKDOWN_START.match(text)
+    if match and match.group(1)[0].isdigit():
+        end = match.end()
+        return f"{text[:end]}\\{text[end:]}"
+    if match:
+        return "\\" + text
+    return text
+
+
+@pass_context
+def project_folder(context, slug: str) -> str:
+    """The project folder's name, once every answer has passed answer_checks.
+
+    Cookiecutter renders this name before it writes anything, the output
+    folder included, so a refused answer leaves nothing on disk: each problem
+    is printed as one ERROR: line and the bake stops.
+    """
+    refuse(problems(context["cookiecutter"]))
+    return slug
+
+
+def refuse(found: list[tuple[str, str]]) -> None:
+    """Print each problem as one ERROR: line and stop the bake, if there is any."""
+    if found:
+        for _field, message in found:
+            print(f"ERROR: {message}", file=sys.stderr)
+        raise FailedHookException(
+            f"{len(found)} answer(s) refused (see the ERROR: lines); nothing was written."
+        )
+
+
+def level(cookiecutter: dict) -> dict:
+    """The chosen level's facts from `_levels`, plus the rules derived from answers."""
+    facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
+    # A pre-commit config when asked for, or when the level cannot work without it
+    facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
+    facts["name"] = cookiecutter["docker_level"]
+    facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
+    return facts
+
+
+TEMPLATE = Path(__file__).parent
+
+
+@cache
+def template_strings() -> tuple[frozenset[str], frozenset[str]]:
+    """What the template itself gives Jinja as a string, not from a file it loads: every text
+    in cookiecutter.json, every hook, and the names of the files and folders it renders."""
+    texts: set[str] = set()
+
+    def collect(value) -> None:
+        if isinstance(value, str):
+            texts.add(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                collect(key)
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
+    # The hooks cookiecutter would run, and so render (read as it reads them)
+    texts.update(
+        hook.read_text(encoding="utf-8", errors="replace")
+        for hook in (TEMPLATE / "hooks").iterdir()
+        if hook.is_file() and valid_hook(hook.name, Path(hook.name).stem)
+    )
+    project = next(p for p in TEMPLATE.iterdir() if p.is_dir() and p.name.startswith("{{"))
+    names = {project.name} | {p.name for p in project.rglob("*")}
+    return frozenset(texts), frozenset(names)
+
+
+def owned_by_the_template(source: str) -> bool:
+    """A string of the template's own, or a path made of its file and folder names."""
+    texts, names = template_strings()
+    return source in texts or all(
+        part in names or not JINJA.search(part) for part in re.split(r"[/\\]", source)
+    )
+
+
+def as_literal(text: str) -> str:
+    """A Jinja template whose output is `text`, whatever it holds: one string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '{{ "' + escaped.replace("\r", "\\r") + '" }}'
+
+
+# The Jinja syntax every template here is written in: a replay file's `_jinja2_env_vars`
+# could change it so that the project folder's name, which runs the checks, is a comment
+SYNTAX = {
+    name: getattr(defaults, name.upper())
+    for name in (
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+        "line_statement_prefix",
+        "line_comment_prefix",
+    )
+}
+
+
+class Answers:
+    """Registers the escaping filters and `level`, and keeps answers from running as Jinja.
+
+    Cookiecutter renders every answer given on the command line (`--no-input key=value`),
+    in a config file or as extra context as a Jinja template, before any check can see
+    it. Such a string comes in through `from_string`, as the template's own strings do;
+    any other one with a Jinja marker is turned into a literal here, so it reaches
+    answer_checks as typed and is refused there, on every path alike.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if name is None and filename is None and JINJA.search(source):
+            if not owned_by_the_template(source):
+                return as_literal(source)
+        return source
+
+    def __init__(self, environment):
+        refuse(
+            [
+                (
+                    "_jinja2_env_vars",
+                    f"_jinja2_env_vars sets {name} to {getattr(environment, name)!r}: this "
+                    f"template is written with Jinja's default {name} ({default!r}). Bake "
+                    "without _jinja2_env_vars in the replay file or context.",
+                )
+                for name, default in SYNTAX.items()
+                if getattr(environment, name) != default
+            ]
+        )
+        environment.filters.update(
+            toml_str=toml_str,
+            yaml_str=yaml_str,
+            py_str=py_str,
+            dockerfile_str=dockerfile_str,
+            md_text=md_text,
+            project_folder=project_folder,
+            level=level,
+        )
