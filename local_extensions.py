@@ -2,11 +2,11 @@
 from this folder's files as they are now, once for every Jinja environment.
 
 Python imports a module once per process, but `cruft update` renders the project's old template
-commit and then the new one in one process, from one folder checked out in turn. A module kept
-from the first render would judge the second with the old commit's code and data: a changed
-hook, `_levels` or list of Pythons would be refused, a new file name or filter missing. So this
-file holds only the loader, which a template change has no reason to touch; the rest is in
-`answer_checks.py` and `answer_filters.py`.
+commit and then the new one in one process, from one folder checked out in turn (and a program
+may bake from several template folders). A module kept from the first render would judge the
+next with the first one's code and data: a changed hook, `_levels` or list of Pythons would be
+refused, a new file name or filter missing. So this file holds only the loader, which a template
+change has no reason to touch; the rest is in `answer_checks.py` and `answer_filters.py`.
 """
 
 from __future__ import annotations
@@ -23,11 +23,23 @@ HERE = Path(__file__).parent
 CURRENT = ("answer_checks", "answer_filters")
 
 
+def template_folder() -> Path:
+    """The template being rendered. Cookiecutter and cruft append its folder to sys.path for
+    the render (which is how they find `_extensions`), so the last entry holding these files
+    is it, even when this module was first imported from another template's folder."""
+    for entry in reversed(sys.path):
+        folder = Path(entry or ".")
+        if all((folder / f"{name}.py").is_file() for name in ("local_extensions", *CURRENT)):
+            return folder
+    return HERE
+
+
 def load_current() -> ModuleType:
     """answer_filters as its file reads now, with the answer_checks it imports."""
+    folder = template_folder()
     module = None
     for name in CURRENT:
-        spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

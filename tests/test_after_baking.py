@@ -237,3 +237,24 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
     assert leftovers(project) == []
     state = json.loads((project / ".cruft.json").read_text())
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
+
+
+def test_one_process_baking_two_template_versions_judges_each_by_its_own_files(
+    template_repo, tmp_path
+):
+    from cookiecutter.main import cookiecutter
+
+    newer = make_template_repo(tmp_path / "newer")
+    settings = json.loads((newer / "cookiecutter.json").read_text())
+    settings["python_version"].append("3.15")
+    (newer / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
+
+    older = cookiecutter(str(template_repo), no_input=True, output_dir=str(tmp_path / "a"))
+    newest = cookiecutter(
+        str(newer),
+        no_input=True,
+        output_dir=str(tmp_path / "b"),
+        extra_context={"python_version": "3.15"},
+    )
+    assert "python:3.13" in (Path(older) / "Dockerfile").read_text()
+    assert "python:3.15" in (Path(newest) / "Dockerfile").read_text()
