@@ -255,10 +255,26 @@ def choice_problems(answers):
             )
 
 
+def shape_problems(answers):
+    """Values of the wrong type, as a replay file can give them: text, a table of text."""
+    for field in ("project_slug", "package_name", "docker_level", "python_version"):
+        if not isinstance(answers[field], str):
+            yield field, f"{field} must be text, not {answers[field]!r}."
+    for field in ("_tools", "_actions"):
+        if not isinstance(answers[field], dict):
+            yield (
+                field,
+                (
+                    f"{field} must be a table of names to text, not {answers[field]!r}. "
+                    "Copy it from the template's cookiecutter.json."
+                ),
+            )
+
+
 def problems(answers):
     """(field, message) for every answer that cannot be baked."""
-    # Free text first: the other checks assume text on one line
-    found = list(free_text_problems(answers))
+    # Types and free text first: the other checks assume text on one line
+    found = list(shape_problems(answers)) + list(free_text_problems(answers))
     if found:
         return found
     for check in (name_problems, metadata_problems, choice_problems):

@@ -506,7 +506,7 @@ def replay_of(tmp_path: Path, **changes) -> Path:
         key: value[0] if isinstance(value, list) and not key.startswith("_") else value
         for key, value in COOKIECUTTER.items()
     }
-    context.update(project_slug="hello-service", package_name="hello_service", **changes)
+    context.update({"project_slug": "hello-service", "package_name": "hello_service", **changes})
     path = tmp_path / "replay.json"
     path.write_text(json.dumps({"cookiecutter": context}), encoding="utf-8")
     return path
@@ -548,6 +548,9 @@ REPLAYED = {
         "_extensions ['local_extensions.AnswersExtension', 'jinja2.ext.do']",
     ),
     "copied-without-render": ({"_copy_without_render": ["*"]}, "_copy_without_render: not"),
+    "slug-as-a-number": ({"project_slug": 5}, "project_slug must be text, not 5."),
+    "tools-as-text": ({"_tools": "x"}, "_tools must be a table"),
+    "actions-as-null": ({"_actions": None}, "_actions must be a table"),
     "action-with-a-step": (
         {"_actions": {**COOKIECUTTER["_actions"], "checkout": "actions/checkout@v4\n  - run: x"}},
         "_actions.checkout 'actions/checkout@v4",
