@@ -49,7 +49,8 @@ BOOKKEEPING = {"_template", "_output_dir", "_repo_dir", "_checkout", "_commit"}
 
 
 def as_json(value) -> str:
-    return json.dumps(value, sort_keys=True)
+    # repr for what JSON cannot hold (a config file's YAML dates): never equal to the template's
+    return json.dumps(value, sort_keys=True, default=repr)
 
 
 def line_breaking(text):
@@ -238,6 +239,17 @@ def choice_problems(answers):
                 "or cruft record. Leave them out of the replay file or context."
             ),
         )
+    for table in ("_tools", "_actions"):
+        missing = sorted(set(template[table]) - set(answers[table]))
+        if missing:
+            yield (
+                f"{table}.{missing[0]}",
+                (
+                    f"{table} has no {', '.join(missing)}, which this template's files use "
+                    "(a replay file from another version?). Bake without the replay, or copy "
+                    f"{table} from the template's cookiecutter.json."
+                ),
+            )
     for tool, version in answers["_tools"].items():
         if not isinstance(version, str) or not VERSION.fullmatch(version):
             yield (

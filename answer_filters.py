@@ -96,8 +96,24 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(problems(context["cookiecutter"]))
+    refuse(problems(whole(context["cookiecutter"])))
     return slug
+
+
+def whole(answers: dict) -> dict:
+    """The answers, once cookiecutter has them all: while it is still asking, only an answer
+    that holds one of the template's own names could reach `level` or `project_folder`."""
+    if not {"docker_level", "_levels", "use_pre_commit"} <= answers.keys():
+        refuse(
+            [
+                (
+                    "answers",
+                    "An answer holds one of the template's own file or folder names, whose "
+                    "filters only the template may run. Give that answer as plain text.",
+                )
+            ]
+        )
+    return answers
 
 
 def refuse(found: list[tuple[str, str]]) -> None:
@@ -112,7 +128,7 @@ def refuse(found: list[tuple[str, str]]) -> None:
 
 def level(cookiecutter: dict) -> dict:
     """The chosen level's facts from `_levels`, plus the rules derived from answers."""
-    facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
+    facts = dict(whole(cookiecutter)["_levels"][cookiecutter["docker_level"]])
     # A pre-commit config when asked for, or when the level cannot work without it
     facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
     facts["name"] = cookiecutter["docker_level"]
@@ -152,12 +168,23 @@ def template_strings() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(texts), frozenset(names)
 
 
-def owned_by_the_template(source: str) -> bool:
-    """A string of the template's own, or a path made of its file and folder names."""
+def runnable(source: str) -> str:
+    """What Jinja may run of `source`: a string of the template's own as it is; a path whose
+    last parts are the template's file and folder names with the parts before them (the
+    output folder, whatever it is called) as literal text; anything else as one literal."""
     texts, names = template_strings()
-    return source in texts or all(
-        part in names or not JINJA.search(part) for part in re.split(r"[/\\]", source)
-    )
+    if source in texts:
+        return source
+    # Parts and the separators between them: part, separator, part, ...
+    pieces = re.split(r"([/\\])", source)
+    start = len(pieces)
+    while start > 0 and pieces[start - 1] in names:
+        start -= 2
+    start = max(start + 1, 0)  # the first of the trailing names
+    prefix, rest = "".join(pieces[:start]), "".join(pieces[start:])
+    if JINJA.search(rest) is None:
+        return as_literal(source)
+    return (as_literal(prefix) if JINJA.search(prefix) else prefix) + rest
 
 
 def as_literal(text: str) -> str:
@@ -195,8 +222,7 @@ class Answers:
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         if name is None and filename is None and JINJA.search(source):
-            if not owned_by_the_template(source):
-                return as_literal(source)
+            return runnable(source)
         return source
 
     def __init__(self, environment):

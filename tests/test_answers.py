@@ -237,6 +237,27 @@ def test_jinja_given_on_the_command_line_is_refused_not_run(
     assert not (tmp_path / "INJECTED").exists()
 
 
+PROJECT_FOLDER = next(p.name for p in ROOT.iterdir() if p.name.startswith("{{"))
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["a/{{cookiecutter.package_name}}/b", f"x/{PROJECT_FOLDER}", PROJECT_FOLDER],
+    ids=["between-plain-parts", "after-a-plain-part", "alone"],
+)
+def test_an_answer_made_of_the_template_s_own_names_is_refused(description, tmp_path, capfd):
+    (error,) = refuse(tmp_path, capfd, description=description)
+    assert error.startswith(("ERROR: description", "ERROR: An answer holds")), error
+
+
+@pytest.mark.parametrize("folder", ["odd{#1}", "odd{{x}}", "odd{%y%}"])
+def test_an_output_folder_with_jinja_markers_in_its_name_bakes_like_any_other(folder, tmp_path):
+    output = tmp_path / folder
+    output.mkdir()
+    project = bake_into(output, docker_level=LEVELS[0])
+    assert (project / "src" / "hello_service" / "main.py").is_file()
+
+
 def test_free_text_answers_never_reach_python_source(tmp_path):
     answers = {field: f"{field} {INJECTION}" for field in FREE_TEXT if field != "author_email"}
     project = bake_into(tmp_path, project_slug="any-answer", docker_level=LEVELS[0], **answers)
@@ -551,6 +572,10 @@ REPLAYED = {
     "slug-as-a-number": ({"project_slug": 5}, "project_slug must be text, not 5."),
     "tools-as-text": ({"_tools": "x"}, "_tools must be a table"),
     "actions-as-null": ({"_actions": None}, "_actions must be a table"),
+    "a-tool-missing": (
+        {"_tools": {k: v for k, v in COOKIECUTTER["_tools"].items() if k != "poetry"}},
+        "_tools has no poetry",
+    ),
     "action-with-a-step": (
         {"_actions": {**COOKIECUTTER["_actions"], "checkout": "actions/checkout@v4\n  - run: x"}},
         "_actions.checkout 'actions/checkout@v4",
