@@ -1,6 +1,6 @@
 """Jinja filters that write answers into each file format, and the level's facts.
 
-`local_extensions.AnswersExtension` (the `_extensions` entry in cookiecutter.json)
+`answers_extension.AnswersExtension` (the `_extensions` entry in cookiecutter.json)
 loads this module afresh for every Jinja environment. Every answer a person types
 is data: wherever one lands in a baked file, it goes through the filter named for
 that file's format, so no answer can end a string early, add a line, or become code.

@@ -184,7 +184,7 @@ def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
         "author_name": author_name,
         "author_email": author_email,
     }
-    answers = typed  # as typed: no answer runs as Jinja (local_extensions.AnswersExtension)
+    answers = typed  # as typed: no answer runs as Jinja (answers_extension.AnswersExtension)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder)
         capfd.readouterr()
@@ -566,7 +566,7 @@ REPLAYED = {
     ),
     "an-extra-extension": (
         {"_extensions": [*COOKIECUTTER["_extensions"], "jinja2.ext.do"]},
-        "_extensions ['local_extensions.AnswersExtension', 'jinja2.ext.do']",
+        "_extensions ['answers_extension.AnswersExtension', 'jinja2.ext.do']",
     ),
     "copied-without-render": ({"_copy_without_render": ["*"]}, "_copy_without_render: not"),
     "slug-as-a-number": ({"project_slug": 5}, "project_slug must be text, not 5."),

@@ -27,7 +27,10 @@ def template_sources() -> list[Path]:
     files = [p for root in roots for p in root.rglob("*") if p.is_file()]
     return [
         *files,
-        *(ROOT / name for name in ("local_extensions.py", "answer_filters.py", "answer_checks.py")),
+        *(
+            ROOT / name
+            for name in ("answers_extension.py", "answer_filters.py", "answer_checks.py")
+        ),
     ]
 
 

@@ -463,7 +463,9 @@ def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(pr
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_shipping_section_renders_for_every_level(level):
-    spec = importlib.util.spec_from_file_location("local_extensions", ROOT / "local_extensions.py")
+    spec = importlib.util.spec_from_file_location(
+        "answers_extension", ROOT / "answers_extension.py"
+    )
     extensions = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(extensions)
     environment = jinja2.Environment(

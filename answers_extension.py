@@ -7,6 +7,8 @@ may bake from several template folders). A module kept from the first render wou
 next with the first one's code and data: a changed hook, `_levels` or list of Pythons would be
 refused, a new file name or filter missing. So this file holds only the loader, which a template
 change has no reason to touch; the rest is in `answer_checks.py` and `answer_filters.py`.
+A change to this file comes with a new module name (in `_extensions`), or projects baked from
+the version before would render the new one with the old loader.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def template_folder() -> Path:
     is it, even when this module was first imported from another template's folder."""
     for entry in reversed(sys.path):
         folder = Path(entry or ".")
-        if all((folder / f"{name}.py").is_file() for name in ("local_extensions", *CURRENT)):
+        if all((folder / f"{name}.py").is_file() for name in ("answers_extension", *CURRENT)):
             return folder
     return HERE
 
