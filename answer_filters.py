@@ -88,6 +88,12 @@ def md_text(value: str) -> str:
     return text
 
 
+def csv_field(value: str) -> str:
+    """One CSV field in double quotes: how docker/metadata-action reads a line of its list
+    inputs (csv-parse), so that commas and quotes in `value` stay as typed."""
+    return '"' + str(value).replace('"', '""') + '"'
+
+
 @pass_context
 def project_folder(context, slug: str) -> str:
     """The project folder's name, once every answer has passed answer_checks.
@@ -244,6 +250,7 @@ class Answers:
             py_str=py_str,
             dockerfile_str=dockerfile_str,
             md_text=md_text,
+            csv_field=csv_field,
             project_folder=project_folder,
             level=level,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from functools import cache
@@ -54,3 +55,9 @@ GIT_IDENTITY = {
 def git(*args: object, cwd: Path | str, **env: str) -> str:
     """`git ARGS` in `cwd` with GIT_IDENTITY and `env`; its stdout."""
     return run(["git", *args], cwd=cwd, env=tool_env(**GIT_IDENTITY, **env)).stdout
+
+
+def action_list(text: str) -> list[str]:
+    """A list input as docker/metadata-action reads it: each line one CSV record (csv-parse),
+    its fields joined again by ','."""
+    return [",".join(row).strip() for row in csv.reader(text.splitlines()) if row]

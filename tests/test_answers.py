@@ -29,7 +29,7 @@ from harness.baking import bake_into
 from harness.docker import engine
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
 from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import BIN, action_list, tool_env
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # A level whose Dockerfile carries the answers in OCI labels
@@ -85,8 +85,9 @@ def assert_answers_round_trip(project: Path, answers: dict) -> None:
     ]
     release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
     (job,) = release["jobs"].values()
-    assert job["steps"][1]["with"]["labels"].split("\n")[1] == (
-        f"org.opencontainers.image.description={answers['description']}"
+    # The action trims each item: a description's trailing spaces do not reach the label
+    assert action_list(job["steps"][1]["with"]["labels"])[1] == (
+        f"org.opencontainers.image.description={answers['description']}".strip()
     )
     recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert {k: recorded[k] for k in FREE_TEXT} == {k: answers[k] for k in FREE_TEXT}
@@ -256,6 +257,15 @@ def test_an_output_folder_with_jinja_markers_in_its_name_bakes_like_any_other(fo
     output.mkdir()
     project = bake_into(output, docker_level=LEVELS[0])
     assert (project / "src" / "hello_service" / "main.py").is_file()
+
+
+def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(tmp_path):
+    description = 'Tiny,"unclosed and a,"b,c"'
+    project = bake_into(tmp_path, description=description)
+    release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
+    (job,) = release["jobs"].values()
+    labels = action_list(job["steps"][1]["with"]["labels"])
+    assert labels[1] == f"org.opencontainers.image.description={description}"
 
 
 def test_free_text_answers_never_reach_python_source(tmp_path):
