@@ -268,6 +268,18 @@ def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(t
     assert labels[1] == f"org.opencontainers.image.description={description}"
 
 
+@pytest.mark.parametrize("value", ["null", "true"])
+def test_a_config_file_s_project_name_that_is_not_text_is_refused(value, tmp_path, capfd):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"default_context:\n  project_name: {value}\n")
+    output = tmp_path / "out"
+    output.mkdir()
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(ROOT), no_input=True, config_file=str(config), output_dir=str(output))
+    assert "ERROR: project_name must be text" in capfd.readouterr().err
+    assert list(output.iterdir()) == []
+
+
 def test_free_text_answers_never_reach_python_source(tmp_path):
     answers = {field: f"{field} {INJECTION}" for field in FREE_TEXT if field != "author_email"}
     project = bake_into(tmp_path, project_slug="any-answer", docker_level=LEVELS[0], **answers)
