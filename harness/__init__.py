@@ -16,3 +16,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 """The template repository: cookiecutter.json, the project folder, templates/."""
+
+PROJECT_TEMPLATE = next(p for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("{{"))
+"""The folder cookiecutter renders into the project: `{{cookiecutter.project_slug | ...}}`."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT
+from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import SERIES
 from harness.process import run
 from harness.tools import BIN, git, tool_env
@@ -118,7 +118,7 @@ def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     commit_all(project, "my work")
 
     # The template moves on: a new Gunicorn default and a newer pinned Poetry
-    conf = template / "{{cookiecutter.project_slug | project_folder}}" / "gunicorn.conf.py"
+    conf = template / PROJECT_TEMPLATE.name / "gunicorn.conf.py"
     conf.write_text(
         conf.read_text().replace('"GUNICORN_TIMEOUT", "30"', '"GUNICORN_TIMEOUT", "45"')
     )
@@ -217,7 +217,7 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
             "environment.filters.update(\n            shout=str.upper,",
         )
     )
-    folder = template / "{{cookiecutter.project_slug | project_folder}}"
+    folder = template / PROJECT_TEMPLATE.name
     (folder / "{% if (cookiecutter | level).changelog %}CHANGELOG.md{% endif %}").write_text(
         "{{ cookiecutter.project_name | shout }}\n"
     )

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from harness import ROOT
+from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import bake_into
 from harness.docker import engine
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
@@ -47,6 +47,13 @@ def refuse(output: Path, capfd, **answers) -> list[str]:
 
 
 # --- Reading the answers back out of each format ---------------------------------------
+
+
+def release_labels(project: Path) -> list[str]:
+    """The labels the release workflow gives docker/metadata-action, as the action reads them."""
+    release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
+    (job,) = release["jobs"].values()
+    return action_list(job["steps"][1]["with"]["labels"])
 
 
 def docker_unquote(value: str) -> str:
@@ -83,10 +90,8 @@ def assert_answers_round_trip(project: Path, answers: dict) -> None:
     assert pyproject["authors"] == [
         {"name": answers["author_name"], "email": answers["author_email"]}
     ]
-    release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
-    (job,) = release["jobs"].values()
     # The action trims each item: a description's trailing spaces do not reach the label
-    assert action_list(job["steps"][1]["with"]["labels"])[1] == (
+    assert release_labels(project)[1] == (
         f"org.opencontainers.image.description={answers['description']}".strip()
     )
     recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
@@ -238,17 +243,21 @@ def test_jinja_given_on_the_command_line_is_refused_not_run(
     assert not (tmp_path / "INJECTED").exists()
 
 
-PROJECT_FOLDER = next(p.name for p in ROOT.iterdir() if p.name.startswith("{{"))
+OWN_NAMES = "ERROR: An answer holds one of the template's own file or folder names"
 
 
 @pytest.mark.parametrize(
-    "description",
-    ["a/{{cookiecutter.package_name}}/b", f"x/{PROJECT_FOLDER}", PROJECT_FOLDER],
+    "description, bad",
+    [
+        ("a/{{cookiecutter.package_name}}/b", "ERROR: description 'a/{{cookiecutter"),
+        (f"x/{PROJECT_TEMPLATE.name}", OWN_NAMES),
+        (PROJECT_TEMPLATE.name, OWN_NAMES),
+    ],
     ids=["between-plain-parts", "after-a-plain-part", "alone"],
 )
-def test_an_answer_made_of_the_template_s_own_names_is_refused(description, tmp_path, capfd):
+def test_an_answer_made_of_the_template_s_own_names_is_refused(description, bad, tmp_path, capfd):
     (error,) = refuse(tmp_path, capfd, description=description)
-    assert error.startswith(("ERROR: description", "ERROR: An answer holds")), error
+    assert error.startswith(bad), error
 
 
 @pytest.mark.parametrize("folder", ["odd{#1}", "odd{{x}}", "odd{%y%}"])
@@ -262,10 +271,7 @@ def test_an_output_folder_with_jinja_markers_in_its_name_bakes_like_any_other(fo
 def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(tmp_path):
     description = 'Tiny,"unclosed and a,"b,c"'
     project = bake_into(tmp_path, description=description)
-    release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
-    (job,) = release["jobs"].values()
-    labels = action_list(job["steps"][1]["with"]["labels"])
-    assert labels[1] == f"org.opencontainers.image.description={description}"
+    assert release_labels(project)[1] == f"org.opencontainers.image.description={description}"
 
 
 @pytest.mark.parametrize("value", ["null", "true"])

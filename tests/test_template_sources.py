@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT
+from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import LEVELS
 
 CONFIG = json.loads((ROOT / "cookiecutter.json").read_text())
-PROJECT = next(p for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("{{"))
+PROJECT = PROJECT_TEMPLATE
 DOCKER = ROOT / "templates" / "docker"
 LEVEL_NAME = "|".join(re.escape(level) for level in LEVELS)
 # A level's name on either side of ==, != or in, inside code
