@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import re
+from functools import cache
 from pathlib import Path
 
+import jinja2
 import pytest
+from jinja2 import meta
 
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import LEVELS
@@ -15,6 +19,7 @@ from harness.matrix import LEVELS
 CONFIG = json.loads((ROOT / "cookiecutter.json").read_text())
 PROJECT = PROJECT_TEMPLATE
 DOCKER = ROOT / "templates" / "docker"
+README = ROOT / "templates" / "readme"
 LEVEL_NAME = "|".join(re.escape(level) for level in LEVELS)
 # A level's name on either side of ==, != or in, inside code
 COMPARISON = re.compile(
@@ -135,6 +140,56 @@ def test_level_dockerfiles_include_nothing_and_import_macros_without_context(pat
     assert "{% include" not in text and "{%- include" not in text
     assert "with context" not in text
     assert not re.search(r"{%-?\s*set ", text), "a level's Dockerfile sets no variables"
+
+
+@cache
+def template_environment() -> jinja2.Environment:
+    """A Jinja environment with the template's filters, enough to parse its files."""
+    spec = importlib.util.spec_from_file_location(
+        "answers_extension", ROOT / "answers_extension.py"
+    )
+    extension = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extension)
+    return jinja2.Environment(extensions=[extension.AnswersExtension])
+
+
+def names_from_outside(source: str, name: str) -> set[str]:
+    """What a template reads that it does not set, import or take as a parameter itself,
+    apart from the answers (`cookiecutter`) and Jinja's own globals: names only a template
+    that includes it could give it."""
+    environment = template_environment()
+    tree = environment.parse(source, name=name)
+    return meta.find_undeclared_variables(tree) - {"cookiecutter", *environment.globals}
+
+
+@pytest.mark.parametrize("path", sorted(README.iterdir()), ids=lambda p: p.name)
+def test_readme_fragments_import_macros_without_context(path):
+    tree = template_environment().parse(path.read_text(encoding="utf-8"), name=path.name)
+    imports = tree.find_all((jinja2.nodes.Import, jinja2.nodes.FromImport))
+    assert not [i.template.value for i in imports if i.with_context]
+
+
+FRAGMENTS = sorted([*README.iterdir(), *DOCKER.iterdir()])
+
+
+@pytest.mark.parametrize("path", FRAGMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_template_fragments_read_nothing_their_includer_sets(path):
+    """Shared blocks take what they need as macro parameters, not as variables set around
+    an include; each fragment sets the level's facts and names it uses itself."""
+    found = names_from_outside(path.read_text(encoding="utf-8"), path.name)
+    assert not found, f"{path.relative_to(ROOT)} reads {sorted(found)} from whoever includes it"
+
+
+def test_the_includer_check_tells_a_fragments_own_names_from_given_ones():
+    source = """
+{%- from "readme/macros.j2" import fence %}
+{%- set level = cookiecutter | level %}
+{%- macro quoted(text) %}> {{ text }}{% endmacro %}
+{%- for line in lines %}{{ quoted(line ~ level.name) }}{% endfor %}
+{{- fence(cookiecutter, "compose.yaml", "yaml") }}
+{%- include fence_template | default("Dockerfile") %}
+"""
+    assert names_from_outside(source, "fragment.md") == {"lines", "fence_template"}
 
 
 def body(path: Path) -> list[str]:
