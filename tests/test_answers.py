@@ -29,7 +29,7 @@ from harness.baking import bake_into
 from harness.docker import engine
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
 from harness.process import run
-from harness.tools import BIN, action_list, tool_env
+from harness.tools import BIN, released_labels, tool_env
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # A level whose Dockerfile carries the answers in OCI labels
@@ -50,10 +50,10 @@ def refuse(output: Path, capfd, **answers) -> list[str]:
 
 
 def release_labels(project: Path) -> list[str]:
-    """The labels the release workflow gives docker/metadata-action, as the action reads them."""
+    """The labels the release workflow gives its image, through both actions that read them."""
     release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
     (job,) = release["jobs"].values()
-    return action_list(job["steps"][1]["with"]["labels"])
+    return released_labels(job["steps"][1]["with"]["labels"])
 
 
 def docker_unquote(value: str) -> str:
@@ -90,7 +90,7 @@ def assert_answers_round_trip(project: Path, answers: dict) -> None:
     assert pyproject["authors"] == [
         {"name": answers["author_name"], "email": answers["author_email"]}
     ]
-    # The action trims each item: a description's trailing spaces do not reach the label
+    # The actions trim each item: a description's trailing spaces do not reach the label
     assert release_labels(project)[1] == (
         f"org.opencontainers.image.description={answers['description']}".strip()
     )
@@ -268,8 +268,12 @@ def test_an_output_folder_with_jinja_markers_in_its_name_bakes_like_any_other(fo
     assert (project / "src" / "hello_service" / "main.py").is_file()
 
 
-def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(tmp_path):
-    description = 'Tiny,"unclosed and a,"b,c"'
+@pytest.mark.parametrize(
+    "description", ['Tiny,"unclosed and a,"b,c"', 'Tags: fast,"tiny"', 'Fast,"tiny service', '"A",""']
+)
+def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(
+    description, tmp_path
+):
     project = bake_into(tmp_path, description=description)
     assert release_labels(project)[1] == f"org.opencontainers.image.description={description}"
 

@@ -22,7 +22,7 @@ from harness import ROOT
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
-from harness.tools import BIN, GIT_IDENTITY, action_list, git, tool_env
+from harness.tools import BIN, GIT_IDENTITY, git, released_labels, tool_env
 
 UPSTREAM = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.json").read_text())[
     "repositories"
@@ -436,7 +436,7 @@ def test_release_builds_scans_then_pushes_on_a_version_tag(project):
 @for_answers(every_level())
 def test_released_images_carry_the_projects_title_and_description_not_the_repositorys(project):
     (job,) = workflows(project)["release.yml"]["jobs"].values()
-    labels = action_list(job["steps"][1]["with"]["labels"])
+    labels = released_labels(job["steps"][1]["with"]["labels"])
     answers = json.loads((project.path / ".cookiecutter.json").read_text())
     assert labels == [
         f"org.opencontainers.image.title={answers['project_slug']}",
