@@ -138,7 +138,6 @@ def test_bounded_load_gets_only_2xx_answers(served):
 @ALL
 def test_compose_down_stops_gunicorn_gracefully(served):
     assert served.exit_codes and set(served.exit_codes.values()) == {0}, served.exit_codes
-    assert set(served.shutdown_logs) == set(served.exit_codes)
     for logs in served.shutdown_logs.values():
         assert "Handling signal: term" in logs and "Shutting down: Master" in logs, logs[-2000:]
 

@@ -246,8 +246,8 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(projec
     # Dependabot's commit: a new gunicorn constraint and the re-locked poetry.lock only
     locked = locked_version(work, "gunicorn")
     pyproject = work / "pyproject.toml"
-    constraint = f'gunicorn = ">=23,<{locked}"'
-    pyproject.write_text(pyproject.read_text().replace('gunicorn = ">=23"', constraint))
+    constraint = f'gunicorn = ">=25.1,<{locked}"'
+    pyproject.write_text(pyproject.read_text().replace('gunicorn = ">=25.1"', constraint))
     run([BIN / "poetry", "lock"], cwd=work, timeout=900, env=tool_env())
     bumped = locked_version(work, "gunicorn")
     assert bumped != locked
