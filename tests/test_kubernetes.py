@@ -9,6 +9,7 @@ with what the baked Dockerfile and gunicorn.conf.py say.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tomllib
@@ -23,7 +24,7 @@ from kubernetes_validate.utils import validate as validate_against_schema
 from packaging.version import Version
 
 from harness import ROOT
-from harness.matrix import Answers, every_level, for_answers
+from harness.matrix import LEVELS, Answers, every_level, for_answers
 from harness.process import run
 from harness.tools import BIN
 
@@ -291,11 +292,19 @@ def test_a_root_image_says_so_in_the_deployment(project):
     namespace = rendered(project)["Namespace"]["metadata"]["labels"]
     enforced = namespace["pod-security.kubernetes.io/enforce"]
     if instruction(project, "USER") is None:
-        assert re.search(r"^# This level's image runs as root", text, re.M)
+        assert re.search(r"^# The image runs as root", text, re.M)
         assert enforced == "baseline"
     else:
         assert "runs as root" not in text
         assert enforced == "restricted"
+
+
+@EVERY_LEVEL
+def test_manifests_describe_the_image_without_naming_levels(project):
+    for path in sorted((project.path / DEPLOY).glob("*.yaml")):
+        text = path.read_text()
+        assert not re.search(r"\blevels?\b", text, re.I), path.name
+        assert not [level for level in LEVELS if level in text], path.name
 
 
 @EVERY_LEVEL
@@ -343,7 +352,20 @@ def test_readme_shows_how_to_apply_and_ship_a_release(project):
     text = readme_fragment(project)
     assert "kubectl apply -k deploy/kubernetes" in text
     assert "kustomize edit set image hello-service=ghcr.io/OWNER/hello-service:" in text
-    assert "validated, not run" in text
+
+
+@EVERY_LEVEL
+def test_readme_check_command_fails_no_check_on_the_baked_base(project):
+    command = "checkov --framework kustomize -d deploy/kubernetes"
+    assert f"\n{command}\n" in readme_fragment(project)
+    assert CHECKOV.exists(), "checkov is missing: run `bash scripts/dev-env`"
+    # checkov renders the base with the kubectl next to this Python, as with the user's
+    path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    args = [CHECKOV, *command.split()[1:], "--skip-download", "--compact", "-o", "json"]
+    proc = run(args, cwd=project.path, env={**os.environ, "PATH": path}, timeout=300, check=False)
+    summary = json.loads(proc.stdout)["summary"]
+    assert summary["failed"] == 0 and summary["parsing_errors"] == 0, proc.stdout
+    assert summary["passed"] > 0
 
 
 @EVERY_LEVEL
