@@ -153,6 +153,19 @@ def level(cookiecutter: dict) -> dict:
     facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
     facts["name"] = cookiecutter["docker_level"]
     facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
+    # The project's files besides the code that the image build sees and reads: what an
+    # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A
+    # deny-list admits every file, so the lock and pyproject.toml always reach its build.
+    build_files = ["gunicorn.conf.py"]
+    if not (facts["allow_list"] and facts["pythonpath_src"]):  # the package is built
+        build_files.append("pyproject.toml")
+    if not (facts["allow_list"] and facts["requirements"]):
+        build_files.append("poetry.lock")
+    if facts["requirements"]:
+        build_files.append("requirements.txt")
+    if facts["lock_exporter"]:
+        build_files.append("export_requirements.py")
+    facts["build_files"] = build_files
     return facts
 
 

@@ -164,6 +164,16 @@ def test_step5_dockerignore_is_an_allow_list(project):
 
 
 @for_answers([a for a in every_level() if a.facts["allow_list"]])
+def test_compose_watch_rebuilds_on_what_the_allow_list_admits_but_the_docs(project):
+    admitted = {p[1:].rstrip("/") for p in dockerignore_patterns(project) if p.startswith("!")}
+    docs = {"README.md", "LICENSE*"}
+    services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
+    for service in services.values():
+        rebuilt = {w["path"] for w in service["develop"]["watch"] if w["action"] == "rebuild"}
+        assert rebuilt == {f"./{name}" for name in admitted - docs}
+
+
+@for_answers([a for a in every_level() if a.facts["allow_list"]])
 def test_an_allow_list_lets_in_only_what_the_build_or_the_server_reads(project):
     dockerfiles = [project.path / "Dockerfile", *project.path.glob("*.Dockerfile")]
     instructions = " ".join(
