@@ -7,15 +7,17 @@ so cruft sees a real repository with commits, the way users' tools do.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.matrix import SERIES
+from harness.matrix import SERIES, Answers, every_level, for_answers
 from harness.process import run
-from harness.tools import BIN, git, tool_env
+from harness.tools import BIN, GIT_IDENTITY, git, tool_env
 
 CRUFT = BIN / "cruft"
 
@@ -84,26 +86,37 @@ def test_cruft_create_records_the_template_and_answers(template_repo, tmp_path):
     assert (project / "src" / "hello_service" / "main.py").is_file()
 
 
-def test_plain_cookiecutter_bake_records_answers_and_can_be_linked(template_repo, tmp_path):
+def readme_link_steps(project: Path, template: Path) -> list[str]:
+    """The shell lines of the baked README's block that links a plain cookiecutter bake to
+    its template, after `pip install cruft`, with the template's address filled in."""
+    readme = (project / "README.md").read_text()
+    (block,) = re.findall(r"```bash\npip install cruft\n(.*?)```", readme, re.S)
+    address = shlex.quote(str(template))
+    return [line.replace("<template-url>", address) for line in block.splitlines()]
+
+
+def bake_and_link_as_the_readme_says(template: Path, folder: Path, **answers) -> Path:
+    """A plain cookiecutter bake, committed, then linked with the README's own commands."""
     from cookiecutter.main import cookiecutter
 
-    answers = {"docker_level": "step-3-basic-improvements", "project_name": "Linked App"}
     project = Path(
-        cookiecutter(
-            str(template_repo), no_input=True, output_dir=str(tmp_path), extra_context=answers
-        )
+        cookiecutter(str(template), no_input=True, output_dir=str(folder), extra_context=answers)
     )
+    commit_all(project, "baked with cookiecutter")
+    for line in readme_link_steps(project, template):
+        run(["bash", "-c", line], cwd=project, env=tool_env(**GIT_IDENTITY))
+    return project
+
+
+def test_plain_cookiecutter_bake_records_answers_and_can_be_linked(template_repo, tmp_path):
+    answers = {"docker_level": "step-3-basic-improvements", "project_name": "Linked App"}
+    project = bake_and_link_as_the_readme_says(template_repo, tmp_path, **answers)
     recorded = json.loads((project / ".cookiecutter.json").read_text())
     assert recorded["docker_level"] == "step-3-basic-improvements"
     assert recorded["project_slug"] == "linked-app"
     assert not [key for key in recorded if key.startswith("_")]
-    commit_all(project, "baked with cookiecutter")
-
-    cruft("link", template_repo, "--no-input", "--project-dir", project,
-          "--extra-context", json.dumps(recorded), cwd=project)  # fmt: skip
     state = json.loads((project / ".cruft.json").read_text())
     assert state["context"]["cookiecutter"]["docker_level"] == "step-3-basic-improvements"
-    commit_all(project, "linked")
     # Linked to the same commit it was baked from: nothing differs
     result = cruft("diff", "--exit-code", "--project-dir", project, cwd=project, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -140,6 +153,21 @@ def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
 
 
+def test_a_project_linked_as_the_readme_says_takes_template_updates(tmp_path):
+    template = make_template_repo(tmp_path / "template")
+    project = bake_and_link_as_the_readme_says(template, tmp_path / "out")
+    conf = template / PROJECT_TEMPLATE.name / "gunicorn.conf.py"
+    conf.write_text(
+        conf.read_text().replace('"GUNICORN_TIMEOUT", "30"', '"GUNICORN_TIMEOUT", "45"')
+    )
+    git("commit", "-q", "-am", "template: a new default", cwd=template)
+
+    cruft("update", "--skip-apply-ask", "--project-dir", project, cwd=project)
+
+    assert '"GUNICORN_TIMEOUT", "45"' in (project / "gunicorn.conf.py").read_text()
+    assert leftovers(project) == []
+
+
 ADJACENT = list(zip(SERIES, SERIES[1:], strict=False))
 LONG_JUMPS = [
     ("step-1-kiss-requirements", "production-hardened"),
@@ -149,6 +177,23 @@ LONG_JUMPS = [
     ("final-result", "step-4-nontrivial-improvements"),
 ]
 MOVES = [pytest.param(a, b, id=f"{a}-to-{b}") for a, b in ADJACENT + LONG_JUMPS]
+
+
+def suggested_move(project) -> str:
+    """The level that the README's `cruft update --variables-to-update` command moves to."""
+    readme = (project.path / "README.md").read_text()
+    (target,) = re.findall(r"""--variables-to-update '\{"docker_level": "([^"]+)"\}'""", readme)
+    return target
+
+
+@for_answers([a for a in every_level() if a.facts["in_series"]])
+def test_the_readme_of_a_series_level_suggests_moving_beyond_the_series(project):
+    assert suggested_move(project) == "production-hardened"
+
+
+@for_answers([Answers("production-hardened")])
+def test_the_readme_of_production_hardened_suggests_moving_back_to_the_final_result(project):
+    assert suggested_move(project) == "final-result"
 
 
 @pytest.mark.parametrize("source, target", MOVES)
