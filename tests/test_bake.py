@@ -38,9 +38,13 @@ YAML12 = YAML(typ="safe")  # YAML 1.2, as check-jsonschema reads it: `on:` stays
 
 @cache
 def schema_validator(name: str):
-    """A validator for one of the schemas check-jsonschema ships (vendor.<name>)."""
+    """A validator for one of the schemas check-jsonschema ships: `vendor.<name>` for a bare
+    name, as its --builtin-schema option names them."""
+    group, _, name = name.rpartition(".")
     schema = json.loads(
-        files("check_jsonschema.builtin_schemas.vendor").joinpath(f"{name}.json").read_text()
+        files(f"check_jsonschema.builtin_schemas.{group or 'vendor'}")
+        .joinpath(f"{name}.json")
+        .read_text()
     )
     return jsonschema.validators.validator_for(schema)(schema)
 
@@ -113,6 +117,12 @@ def test_workflows_validate_against_their_schema(project):
     assert {"ci.yml", "release.yml"} <= {path.name for path in workflows}
     for path in workflows:
         assert_valid("github-workflows", path)
+
+
+@EVERY
+def test_every_workflow_job_has_a_time_limit(project):
+    for path in sorted((project.path / ".github" / "workflows").glob("*.yml")):
+        assert_valid("custom.github-workflows-require-timeout", path)
 
 
 @EVERY
