@@ -211,7 +211,6 @@ def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(pro
         assert rebuilt & read_by_the_build == present & read_by_the_build
 
 
-
 def first_section(readme: str) -> str:
     sections = re.split(r"^## ", readme, flags=re.M)
     return "## " + sections[1]

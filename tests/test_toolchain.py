@@ -212,7 +212,9 @@ def test_requirements_workflow_acts_only_on_dependabot_lock_changes(project):
     job = workflow["jobs"]["re-export"]
     assert "github.event.pull_request.user.login == 'dependabot[bot]'" in job["if"]
     assert job["permissions"] == {"contents": "write", "actions": "write"}
-    install = step(workflow, "re-export", "Install Poetry (the version pinned throughout this project)")
+    install = step(
+        workflow, "re-export", "Install Poetry (the version pinned throughout this project)"
+    )
     assert f"poetry=={TOOLS['poetry']}" in install["run"]
     assert f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}" in install["run"]
 
