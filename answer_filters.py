@@ -151,6 +151,7 @@ def level(cookiecutter: dict) -> dict:
     facts = dict(whole(cookiecutter)["_levels"][cookiecutter["docker_level"]])
     # A pre-commit config when asked for, or when the level cannot work without it
     facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
+    facts["pre_commit_unasked"] = facts["pre_commit"] and not cookiecutter["use_pre_commit"]
     facts["name"] = cookiecutter["docker_level"]
     facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
     # The project's files besides the code that the image build sees and reads: what an

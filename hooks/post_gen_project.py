@@ -37,7 +37,7 @@ def main():
     if not LEVEL["src_layout"]:
         use_flat_layout()
 
-    if LEVEL["needs_pre_commit"] and not ANSWERS["use_pre_commit"]:
+    if LEVEL["pre_commit_unasked"]:
         print(
             "NOTE: .pre-commit-config.yaml was added although use_pre_commit is "
             f"off: at {LEVEL['name']} its export hook is what keeps "
@@ -53,7 +53,7 @@ def main():
         "docker compose up --build",
         "curl http://localhost:8000/",
     ]
-    print(f"\nBaked {slug} at level {LEVEL['name']}. Next steps:")
+    print(f"\nBaked {slug} at level {LEVEL['name']}. Next steps, for a new project:")
     for step in steps:
         print(f"  {step}")
     print("README.md explains every line of the Dockerfile.")

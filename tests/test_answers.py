@@ -19,7 +19,6 @@ import pytest
 import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
-from dockerfile_parse import DockerfileParser
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -27,6 +26,7 @@ from markdown_it import MarkdownIt
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import bake_into
 from harness.docker import engine
+from harness.dockerfiles import parse
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
 from harness.process import run
 from harness.tools import BIN, released_labels, tool_env
@@ -63,12 +63,10 @@ def docker_unquote(value: str) -> str:
 
 
 def oci_labels(dockerfile: Path) -> dict[str, str]:
-    parser = DockerfileParser(path=str(dockerfile))
     labels = {}
-    for instruction in parser.structure:
-        if instruction["instruction"] == "LABEL":
-            for key, value in re.findall(r'(\S+?)=("(?:[^"\\]|\\.)*")', instruction["value"]):
-                labels[key] = docker_unquote(value)
+    for instruction in parse(dockerfile).final.all("LABEL"):
+        for key, value in re.findall(r'(\S+?)=("(?:[^"\\]|\\.)*")', instruction.value):
+            labels[key] = docker_unquote(value)
     return labels
 
 
@@ -113,7 +111,7 @@ def assert_files_parse(project: Path) -> None:
         elif path.suffix == ".py":
             compile(path.read_bytes(), str(path), "exec")
     for dockerfile in project.glob("*Dockerfile"):
-        assert DockerfileParser(path=str(dockerfile)).structure
+        assert parse(dockerfile).stages
 
 
 def assert_ruff_clean(project: Path) -> None:

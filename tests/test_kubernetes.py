@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dockerfile_parse import DockerfileParser
 from kubernetes_validate.utils import all_versions, major_minor
 from kubernetes_validate.utils import validate as validate_against_schema
 from packaging.version import Version
 
 from harness import ROOT
+from harness.dockerfiles import parse
 from harness.matrix import LEVELS, Answers, every_level, for_answers
 from harness.process import run
 from harness.tools import BIN
@@ -80,16 +80,10 @@ def pod_spec(project) -> dict:
     return rendered(project)["Deployment"]["spec"]["template"]["spec"]
 
 
-def final_stage(project) -> list[dict]:
-    """The final stage's instructions of the baked Dockerfile, parsed."""
-    structure = DockerfileParser(str(project.path / "Dockerfile")).structure
-    last_from = max(i for i, step in enumerate(structure) if step["instruction"] == "FROM")
-    return structure[last_from:]
-
-
 def instruction(project, keyword: str) -> str | None:
-    values = [step["value"] for step in final_stage(project) if step["instruction"] == keyword]
-    return values[-1] if values else None
+    """The value of the final stage's last `keyword` instruction in the baked Dockerfile."""
+    values = parse(project.path / "Dockerfile").final.all(keyword)
+    return values[-1].value if values else None
 
 
 def gunicorn_settings(project, env: dict[str, str]) -> dict:
