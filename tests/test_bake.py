@@ -17,9 +17,10 @@ import jsonschema
 import yaml
 from ruamel.yaml import YAML
 
-from harness.matrix import for_answers, full_matrix
+from harness.dockerfiles import parse
+from harness.matrix import every_level, for_answers, full_matrix
 from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import BIN, CHECKOV, tool_env
 
 EVERY = for_answers(full_matrix())
 
@@ -104,6 +105,23 @@ def test_dockerfiles_pass_hadolint(project):
     dockerfiles = sorted(project.path.glob("*Dockerfile"))
     assert dockerfiles
     run([BIN / "hadolint", *dockerfiles], cwd=project.path)
+
+
+@for_answers(every_level())
+def test_checkov_flags_a_dockerfile_only_for_a_missing_user_or_health_check(project):
+    assert CHECKOV.exists(), "checkov is missing: run `bash scripts/dev-env`"
+    for dockerfile in sorted(project.path.glob("*Dockerfile")):
+        checks = ["--framework", "dockerfile", "--skip-download", "--compact", "-o", "json"]
+        proc = run([CHECKOV, "-f", dockerfile, *checks], timeout=300, check=False)
+        assert proc.stdout.lstrip().startswith("{"), f"checkov said:\n{proc.stdout}{proc.stderr}"
+        report = json.loads(proc.stdout)
+        assert report["summary"]["passed"] > 0 and report["summary"]["parsing_errors"] == 0
+        failed = {check["check_id"] for check in report["results"]["failed_checks"]}
+        final = parse(dockerfile).final
+        # Only what a level leaves out on purpose: a USER (it runs as root), a HEALTHCHECK
+        expected = {"CKV_DOCKER_3"} if not final.all("USER") else set()
+        expected |= {"CKV_DOCKER_2"} if not final.all("HEALTHCHECK") else set()
+        assert failed == expected, f"{dockerfile.name}: {failed}"
 
 
 @EVERY

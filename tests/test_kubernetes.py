@@ -22,13 +22,11 @@ from kubernetes_validate.utils import all_versions, major_minor
 from kubernetes_validate.utils import validate as validate_against_schema
 from packaging.version import Version
 
-from harness import ROOT
 from harness.dockerfiles import parse
 from harness.matrix import LEVELS, Answers, every_level, for_answers
 from harness.process import run
-from harness.tools import BIN
+from harness.tools import BIN, CHECKOV
 
-CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 DEPLOY = Path("deploy") / "kubernetes"
 KINDS = {
     "Namespace",
