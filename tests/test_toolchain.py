@@ -163,9 +163,9 @@ def pre_commit_home(tmp_path_factory) -> Path:
 @pytest.mark.xdist_group("pre-commit-hook-mirrors")  # hook environments are built once
 @WITH_HOOKS
 def test_pre_commit_passes_offline_with_the_upstream_hooks(
-    project, hook_mirrors, pre_commit_home, tmp_path
+    project, project_copy, hook_mirrors, pre_commit_home, tmp_path
 ):
-    work = project.copy_to(tmp_path)
+    work = project_copy
     config = work / ".pre-commit-config.yaml"
     text = config.read_text()
     for url, mirror in hook_mirrors.items():
@@ -235,8 +235,10 @@ def bash_step(script: str, cwd: Path, **env) -> subprocess.CompletedProcess:
 
 
 @for_answers([Answers("final-result")])
-def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(project, tmp_path):
-    work = project.copy_to(tmp_path)
+def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(
+    project, project_copy, tmp_path
+):
+    work = project_copy
     remote = tmp_path / "remote.git"
     git("init", "-q", "--bare", remote, cwd=tmp_path)
     git("init", "-q", "-b", "main", cwd=work)
