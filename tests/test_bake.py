@@ -47,7 +47,8 @@ def schema_validator(name: str):
         .joinpath(f"{name}.json")
         .read_text()
     )
-    return jsonschema.validators.validator_for(schema)(schema)
+    validator = jsonschema.validators.validator_for(schema)
+    return validator(schema, format_checker=validator.FORMAT_CHECKER)  # as check-jsonschema does
 
 
 def assert_valid(schema: str, path) -> None:
