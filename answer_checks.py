@@ -33,8 +33,9 @@ def reserved_names() -> dict:
 
 MAX_NAME = 40  # slug and package: Docker, Compose and Kubernetes names get suffixes
 ONE_LINE = ("project_name", "description", "author_name", "author_email")
-# A Docker image name component, a Compose project name and a Kubernetes name
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# A Docker image name component, a Compose project name and a Kubernetes name,
+# a Service's included (DNS-1035: a letter first)
+SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
 # What Poetry accepts for an author's e-mail (the "email" format of the JSON
 # schema it validates pyproject.toml with)
@@ -109,7 +110,7 @@ def name_problems(answers):
             (
                 f"project_slug {slug!r} is not a valid Docker image, Compose project and "
                 f"Kubernetes name. Use at most {MAX_NAME} lowercase letters and digits, "
-                "separated by single '-', e.g. 'hello-service'."
+                "separated by single '-' and starting with a letter, e.g. 'hello-service'."
             ),
         )
     package = answers["package_name"]

@@ -88,7 +88,7 @@ def gunicorn_settings(project, env: dict[str, str]) -> dict:
     """gunicorn.conf.py evaluated with exactly the environment the pod gives it."""
     script = (
         "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
-        "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'graceful_timeout')}))"
+        "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'timeout', 'graceful_timeout')}))"
     )
     proc = run([sys.executable, "-c", script], cwd=project.path, env=env, timeout=60)
     return json.loads(proc.stdout)
@@ -244,7 +244,7 @@ def test_pod_is_locked_down_as_far_as_the_image_allows(project):
 
 
 @EVERY_LEVEL
-def test_tmp_is_the_only_writable_path_and_lives_in_memory(project):
+def test_tmp_is_the_only_writable_volume_and_lives_in_memory(project):
     mounts = container(project)["volumeMounts"]
     assert [m["mountPath"] for m in mounts] == ["/tmp"]
     (volume,) = pod_spec(project)["volumes"]
@@ -318,6 +318,14 @@ def test_probes_call_the_path_the_image_checks_and_the_app_serves(project):
     if healthcheck is not None:
         urls = re.findall(r"http://[^/\s'\"]+(/[^\s'\"]*)", healthcheck)
         assert urls == [path]
+
+
+@EVERY_LEVEL
+def test_liveness_gives_up_only_after_gunicorn_would_have_replaced_a_stuck_worker(project):
+    probe = container(project)["livenessProbe"]
+    window = probe["periodSeconds"] * probe["failureThreshold"]
+    timeout = gunicorn_settings(project, pod_environment(project))["timeout"]
+    assert window >= 2 * timeout and probe["timeoutSeconds"] >= 5
 
 
 @EVERY_LEVEL
