@@ -93,6 +93,33 @@ def free_text_problems(answers):
             )
 
 
+def slug_problem(slug: str, name: str) -> str:
+    """Why the slug is refused; one made from the project name says so and offers a fix."""
+    rule = (
+        f"is not a valid Docker image, Compose project and Kubernetes name: at most "
+        f"{MAX_NAME} lowercase letters and digits, separated by single '-' and starting "
+        "with a letter."
+    )
+    if slug != default_slug(name):
+        return f"project_slug {slug!r} {rule} Use one such as 'hello-service'."
+    # Made from the name: only a leading digit or the length can be wrong
+    words = slug.split("-")
+    lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
+    fix = "-".join(words[lead:] + words[:lead]) if lead < len(words) else f"app-{slug}"
+    fix = fix[:MAX_NAME].rstrip("-") if SLUG.fullmatch(fix[:MAX_NAME].rstrip("-")) else ""
+    return (
+        f"project_slug {slug!r} (made from project_name {name!r}) {rule} Give project_slug "
+        f"yourself, e.g. project_slug={fix or 'hello-service'}."
+    )
+
+
+def default_slug(name: str) -> str:
+    """The slug cookiecutter.json makes from the project name."""
+    from slugify import slugify  # cookiecutter's own dependency
+
+    return slugify(name, max_length=MAX_NAME, word_boundary=True)
+
+
 def name_problems(answers):
     slug = answers["project_slug"]
     slug_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
@@ -105,14 +132,7 @@ def name_problems(answers):
             ),
         )
     elif not slug_ok:
-        yield (
-            "project_slug",
-            (
-                f"project_slug {slug!r} is not a valid Docker image, Compose project and "
-                f"Kubernetes name. Use at most {MAX_NAME} lowercase letters and digits, "
-                "separated by single '-' and starting with a letter, e.g. 'hello-service'."
-            ),
-        )
+        yield ("project_slug", slug_problem(slug, answers["project_name"]))
     package = answers["package_name"]
     derived = package == slug.replace("-", "_")
     if not slug_ok and derived:

@@ -494,6 +494,19 @@ def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path
     ]
 
 
+@pytest.mark.parametrize(
+    "name, fix", [("2048 Game", "game-2048"), ("3D Printer API", "printer-api-3d"), ("42", "app-42")]
+)
+def test_a_slug_made_from_a_digit_first_name_is_refused_with_a_valid_one_to_give(
+    name, fix, tmp_path, capfd
+):
+    errors = refuse(tmp_path, capfd, project_name=name)
+    assert len(errors) == 1, errors
+    assert f"(made from project_name {name!r})" in errors[0]
+    assert errors[0].endswith(f"e.g. project_slug={fix}.")
+    assert bake_into(tmp_path, project_name=name, project_slug=fix).name == fix
+
+
 def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, capfd):
     # cookiecutter renders --no-input answers once: this one reaches the checks as "{{ x }}"
     errors = refuse(tmp_path, capfd, description="{{ '{{' }} x }}")
