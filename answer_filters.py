@@ -24,7 +24,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.hooks import valid_hook
 from jinja2 import defaults, pass_context
 
-from answer_checks import JINJA, line_breaking, problems
+from answer_checks import JINJA, line_breaking, offered, problems
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -116,7 +116,7 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(problems(whole(context["cookiecutter"])))
+    refuse(problems(whole(context["cookiecutter"]), context.get("_cookiecutter")))
     return slug
 
 
@@ -124,12 +124,15 @@ def whole(answers: dict) -> dict:
     """The answers, once cookiecutter has them all: while it is still asking, only an answer
     that holds one of the template's own names could reach `level` or `project_folder`."""
     if not {"docker_level", "_levels", "use_pre_commit"} <= answers.keys():
+        # Cookiecutter asks in cookiecutter.json's order: the first one not answered yet
+        field = next((key for key in offered() if key not in answers), "An answer")
         refuse(
             [
                 (
-                    "answers",
-                    "An answer holds one of the template's own file or folder names, whose "
-                    "filters only the template may run. Give that answer as plain text.",
+                    field,
+                    f"{field} holds '{{{{' around one of the template's own file or folder names, "
+                    "which cookiecutter runs before any check can see it. Give it without '{{', "
+                    "'{%' or '{#'.",
                 )
             ]
         )

@@ -260,17 +260,30 @@ def test_jinja_given_on_the_command_line_is_refused_not_run(
     assert not (tmp_path / "INJECTED").exists()
 
 
-OWN_NAMES = "ERROR: An answer holds one of the template's own file or folder names"
+OWN_NAMES = "ERROR: description holds '{{' around one of the template's own file or folder names"
 
 
 @pytest.mark.parametrize(
     "description, bad",
     [
         ("a/{{cookiecutter.package_name}}/b", "ERROR: description 'a/{{cookiecutter"),
+        ("x/{{cookiecutter.package_name}}", "ERROR: description 'x/{{cookiecutter.package_name}}'"),
+        ("{{cookiecutter.package_name}}", "ERROR: description '{{cookiecutter.package_name}}'"),
+        (
+            "{{ cookiecutter.project_slug.replace('-', '_') }}",
+            "ERROR: description \"{{ cookiecutter.project_slug.replace('-', '_') }}\"",
+        ),
         (f"x/{PROJECT_TEMPLATE.name}", OWN_NAMES),
         (PROJECT_TEMPLATE.name, OWN_NAMES),
     ],
-    ids=["between-plain-parts", "after-a-plain-part", "alone"],
+    ids=[
+        "between-plain-parts",
+        "a-file-name-after-a-plain-part",
+        "a-file-name-alone",
+        "another-answer-s-default",
+        "a-filtered-name-after-a-plain-part",
+        "a-filtered-name-alone",
+    ],
 )
 def test_an_answer_made_of_the_template_s_own_names_is_refused(description, bad, tmp_path, capfd):
     (error,) = refuse(tmp_path, capfd, description=description)
