@@ -508,7 +508,8 @@ def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path
 
 
 @pytest.mark.parametrize(
-    "name, fix", [("2048 Game", "game-2048"), ("3D Printer API", "printer-api-3d"), ("42", "app-42")]
+    "name, fix",
+    [("2048 Game", "game-2048"), ("3D Printer API", "printer-api-3d"), ("42", "app-42")],
 )
 def test_a_slug_made_from_a_digit_first_name_is_refused_with_a_valid_one_to_give(
     name, fix, tmp_path, capfd
