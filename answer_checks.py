@@ -180,7 +180,7 @@ def shadowed(package):
     if package in reserved["locked"]:
         return "a package the project installs (it is in the shipped poetry.lock)"
     if package in reserved["special"]:
-        return "a name Python or the project's tools treat specially"
+        return "a name Python, the project's tools or its own files use"
     return None
 
 

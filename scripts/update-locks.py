@@ -17,7 +17,7 @@ the project folder's name, before anything is written):
            image (so the table never depends on the Python running cookiecutter)
   locked   the import names of every package in the shipped locks (installed
            with uv into a scratch folder, read from their RECORD files)
-  special  names Python or the project's tools treat specially
+  special  names Python, the project's tools or its own files use
 
     python scripts/update-locks.py --reserved-only    # just the table
 
@@ -55,7 +55,13 @@ SPECIAL = [
     "usercustomize",
     "conftest",  # pytest's
     "tests",  # the project's own test folder
+    "test",  # the standard library's own tests, left out of sys.stdlib_module_names
     "src",
+    "deploy",  # the Kubernetes manifests' folder, next to the package at steps 1-4
+    "export_requirements",  # the lock exporter, next to the package at the project root
+    "build",  # folders .gitignore keeps out, at the root where steps 1-4 put the package
+    "dist",
+    "htmlcov",
     "main",
     "gunicorn_conf",
     "pip",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
+from harness import PROJECT_TEMPLATE
 from harness.baking import bake_into
 
 CASES = {
@@ -22,6 +24,12 @@ CASES = {
     "package-shadows-gunicorn": ({"package_name": "gunicorn"}, "'gunicorn'"),
     "package-shadows-stdlib": ({"package_name": "json"}, "'json'"),
     "package-named-tests": ({"package_name": "tests"}, "'tests'"),
+    "package-shadows-stdlib-tests": ({"package_name": "test"}, "'test'"),
+    "package-named-like-the-manifests-folder": ({"package_name": "deploy"}, "'deploy'"),
+    "package-shadows-the-lock-exporter": (
+        {"package_name": "export_requirements"},
+        "'export_requirements'",
+    ),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
@@ -52,3 +60,17 @@ def test_answers_with_quotes_and_backslashes_are_data(tmp_path):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == description
     assert pyproject["project"]["authors"][0]["name"] == 'O"Brien'
+
+
+def ignored_folder_names() -> list[str]:
+    """The folders the baked .gitignore names that a package could be called."""
+    gitignore = (PROJECT_TEMPLATE / ".gitignore").read_text()
+    return re.findall(r"^/?([a-z][a-z0-9_]*)/$", gitignore, flags=re.M)
+
+
+@pytest.mark.parametrize("package", ignored_folder_names())
+def test_a_package_named_like_a_folder_git_ignores_is_refused(package, tmp_path, capfd):
+    # At steps 1-4 the package sits at the project's root, where .gitignore keeps it out
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, package_name=package)
+    assert capfd.readouterr().err.startswith(f"ERROR: package_name {package!r} would shadow ")
