@@ -61,12 +61,16 @@ def py_str(value: str) -> str:
 
 
 def dockerfile_str(value: str) -> str:
-    """A double-quoted Dockerfile value (LABEL, ENV): no expansion, one line."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    r"""A Dockerfile value (LABEL) that Docker reads as typed, with no expansion: double-quoted
+    parts with `"` and `$` escaped, and each backslash between two parts as `\\`. Inside the
+    quotes, `\\"` would end the value for Docker, but hadolint (which the baked CI runs)
+    reads its `\"` as an escaped quote and fails to parse the Dockerfile."""
+    text = str(value)
     # answer_checks refuses these before anything is rendered; a Dockerfile cannot escape them
     if line_breaking(text):
         raise ValueError(f"a Dockerfile value cannot hold {line_breaking(text)}: {value!r}")
-    return f'"{text}"'
+    parts = (part.replace('"', '\\"').replace("$", "\\$") for part in text.split("\\"))
+    return '"' + '"\\\\"'.join(parts) + '"'
 
 
 # Characters that Markdown (CommonMark) could read as markup anywhere in a line

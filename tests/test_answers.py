@@ -56,16 +56,24 @@ def release_labels(project: Path) -> list[str]:
     return released_labels(job["steps"][1]["with"]["labels"])
 
 
-def docker_unquote(value: str) -> str:
-    """A double-quoted Dockerfile word as Docker reads it (\\, \" and \\$ escapes)."""
-    assert value.startswith('"') and value.endswith('"'), value
-    return re.sub(r'\\([\\"$])', r"\1", value[1:-1])
+# A Dockerfile word made of double-quoted parts and unquoted escapes, as dockerfile_str writes
+DOCKER_WORD = r'(?:"(?:[^"\\]|\\.)*"|\\.)+'
+
+
+def docker_unquote(word: str) -> str:
+    """A Dockerfile word as Docker reads it: quotes removed, \\, \" and \\$ unescaped."""
+    parts = list(re.finditer(r'"((?:[^"\\]|\\.)*)"|\\(.)', word))
+    assert "".join(part[0] for part in parts) == word, word
+    return "".join(
+        re.sub(r'\\([\\"$])', r"\1", part[1]) if part[0].startswith('"') else part[2]
+        for part in parts
+    )
 
 
 def oci_labels(dockerfile: Path) -> dict[str, str]:
     labels = {}
     for instruction in parse(dockerfile).final.all("LABEL"):
-        for key, value in re.findall(r'(\S+?)=("(?:[^"\\]|\\.)*")', instruction.value):
+        for key, value in re.findall(rf"(\S+?)=({DOCKER_WORD})", instruction.value):
             labels[key] = docker_unquote(value)
     return labels
 
@@ -112,6 +120,7 @@ def assert_files_parse(project: Path) -> None:
             compile(path.read_bytes(), str(path), "exec")
     for dockerfile in project.glob("*Dockerfile"):
         assert parse(dockerfile).stages
+        run([BIN / "hadolint", dockerfile], cwd=project)  # as the baked CI does
 
 
 def assert_ruff_clean(project: Path) -> None:
@@ -348,6 +357,43 @@ def test_descriptions_that_broke_python_now_pass_the_projects_own_ruff(descripti
     assert_ruff_clean(project)
 
 
+@pytest.mark.parametrize(
+    "answers, label, value",
+    [
+        pytest.param(
+            {"description": "Ends with a backslash \\"},
+            "description",
+            "Ends with a backslash \\",
+            id="trailing-backslash",
+        ),
+        pytest.param(
+            {"description": 'Path C:\\"Program Files"'},
+            "description",
+            'Path C:\\"Program Files"',
+            id="backslash-quote",
+        ),
+        pytest.param(
+            {"author_name": 'Jane \\"JD\\" Doe'},
+            "authors",
+            'Jane \\"JD\\" Doe <jane@example.com>',
+            id="escaped-quotes-in-the-name",
+        ),
+        pytest.param(
+            {"author_name": "", "author_email": "jane@example.com\\"},
+            "authors",
+            "jane@example.com\\",
+            id="trailing-backslash-in-the-email",
+        ),
+    ],
+)
+def test_a_backslash_before_a_quote_or_at_the_end_keeps_the_labels_hadolint_clean(
+    answers, label, value, tmp_path
+):
+    project = bake_into(tmp_path, docker_level=LABELLED, **answers)
+    run([BIN / "hadolint", project / "Dockerfile"], cwd=project)
+    assert oci_labels(project / "Dockerfile")[f"org.opencontainers.image.{label}"] == value
+
+
 @pytest.mark.parametrize("field", ["project_slug", "package_name", "author_email"])
 def test_a_trailing_newline_is_refused(field, tmp_path, capfd):
     good = {
@@ -572,7 +618,10 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
     found = engine()
     if not found.available:
         pytest.skip(found.reason)
-    answers = {"description": 'Say "hi" \\ to $HOME and ${PATH} 😀', "author_name": "O'Brien $X"}
+    answers = {
+        "description": 'Say "hi" \\ to $HOME and ${PATH} 😀 in C:\\"My Files"\\',
+        "author_name": "O'Brien $X \\",
+    }
     project = bake_into(tmp_path, docker_level=LABELLED, **answers)
     labels = [
         line
@@ -594,7 +643,7 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
     finally:
         run(["docker", "image", "rm", "-f", tag], cwd=context, check=False, env=tool_env())
     assert image_labels["org.opencontainers.image.description"] == answers["description"]
-    assert image_labels["org.opencontainers.image.authors"] == "O'Brien $X <jane@example.com>"
+    assert image_labels["org.opencontainers.image.authors"] == "O'Brien $X \\ <jane@example.com>"
 
 
 # --- A replay file gives every value, private data included, unchecked by cookiecutter -----
