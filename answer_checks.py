@@ -66,7 +66,7 @@ def line_breaking(text):
     )
 
 
-def free_text_problems(answers, given):
+def free_text_problems(answers):
     for field in ONE_LINE:
         value = answers[field]
         if not isinstance(value, str):
@@ -82,20 +82,16 @@ def free_text_problems(answers, given):
                 ),
             )
     for field, value in answers.items():
-        typed = given.get(field)
-        # As typed, when cookiecutter has rendered it already: a Jinja answer equal to one of
-        # the template's own strings (or a path ending in its file names) ran as the template
-        if isinstance(typed, str) and typed != offered().get(field) and JINJA.search(typed):
-            value = typed
         if not field.startswith("_") and isinstance(value, str) and JINJA.search(value):
-            yield (
-                field,
-                (
-                    f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft read "
-                    "answers again as Jinja templates when the project is updated, so such a "
-                    "value cannot survive an update. Leave those character pairs out."
-                ),
-            )
+            yield field, jinja_problem(field, value)
+
+
+def jinja_problem(field: str, value: str) -> str:
+    return (
+        f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft read "
+        "answers again as Jinja templates when the project is updated, so such a "
+        "value cannot survive an update. Leave those character pairs out."
+    )
 
 
 def slug_problem(slug: str, name: str) -> str:
@@ -309,11 +305,10 @@ def shape_problems(answers):
             )
 
 
-def problems(answers, given=None):
-    """(field, message) for every answer that cannot be baked. `given`: the answers before
-    cookiecutter rendered them (its `_cookiecutter`), where it kept them."""
+def problems(answers):
+    """(field, message) for every answer that cannot be baked."""
     # Types and free text first: the other checks assume text on one line
-    found = list(shape_problems(answers)) + list(free_text_problems(answers, given or {}))
+    found = list(shape_problems(answers)) + list(free_text_problems(answers))
     if found:
         return found
     for check in (name_problems, metadata_problems, choice_problems):

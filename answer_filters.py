@@ -24,7 +24,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.hooks import valid_hook
 from jinja2 import defaults, pass_context
 
-from answer_checks import JINJA, line_breaking, offered, problems
+from answer_checks import JINJA, jinja_problem, line_breaking, offered, problems
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -120,16 +120,34 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(problems(whole(context["cookiecutter"]), context.get("_cookiecutter")))
+    refuse(problems(whole(context["cookiecutter"])))
     return slug
+
+
+def asking(answers: dict) -> str | None:
+    """The question cookiecutter is rendering an answer for, or None once it has them all.
+    It asks in cookiecutter.json's order: the first one not answered yet."""
+    if {"docker_level", "_levels", "use_pre_commit"} <= answers.keys():
+        return None
+    return next((key for key in offered() if key not in answers), "An answer")
+
+
+def own_string(answers: dict, owners: list[str], source: str) -> str:
+    """Nothing, where the template itself gives Jinja `source`: a default or choice of one of
+    `owners` while cookiecutter asks for it, or a file name or hook once it has every answer.
+    Anywhere else it is an answer that is one of the template's strings (cookiecutter renders
+    answers given as data too): refused before it runs, on every path, cruft's included."""
+    field = asking(answers)
+    if field is not None and field not in owners:
+        refuse([(field, jinja_problem(field, source))])
+    return ""
 
 
 def whole(answers: dict) -> dict:
     """The answers, once cookiecutter has them all: while it is still asking, only an answer
     that holds one of the template's own names could reach `level` or `project_folder`."""
-    if not {"docker_level", "_levels", "use_pre_commit"} <= answers.keys():
-        # Cookiecutter asks in cookiecutter.json's order: the first one not answered yet
-        field = next((key for key in offered() if key not in answers), "An answer")
+    field = asking(answers)
+    if field is not None:
         refuse(
             [
                 (
@@ -212,10 +230,11 @@ def template_strings() -> tuple[frozenset[str], frozenset[str]]:
 def runnable(source: str) -> str:
     """What Jinja may run of `source`: a string of the template's own as it is; a path whose
     last parts are the template's file and folder names with the parts before them (the
-    output folder, whatever it is called) as literal text; anything else as one literal."""
+    output folder, whatever it is called) as literal text; anything else as one literal.
+    What runs is first checked by `own_string` to be where the template put it."""
     texts, names = template_strings()
     if source in texts:
-        return source
+        return guarded(source, source)
     # Parts and the separators between them: part, separator, part, ...
     pieces = re.split(r"([/\\])", source)
     start = len(pieces)
@@ -225,13 +244,29 @@ def runnable(source: str) -> str:
     prefix, rest = "".join(pieces[:start]), "".join(pieces[start:])
     if JINJA.search(rest) is None:
         return as_literal(source)
-    return (as_literal(prefix) if JINJA.search(prefix) else prefix) + rest
+    return guarded((as_literal(prefix) if JINJA.search(prefix) else prefix) + rest, source)
+
+
+def guarded(template: str, source: str) -> str:
+    """`template`, the Jinja kept of `source`, behind a call to `own_string`."""
+    owners = [
+        key
+        for key, value in offered().items()
+        if value == source or (isinstance(value, list) and source in value)
+    ]
+    check = f"cookiecutter | own_string([{', '.join(map(jinja_str, owners))}], {jinja_str(source)})"
+    return "{{ " + check + " }}" + template
 
 
 def as_literal(text: str) -> str:
     """A Jinja template whose output is `text`, whatever it holds: one string literal."""
+    return "{{ " + jinja_str(text) + " }}"
+
+
+def jinja_str(text: str) -> str:
+    """A Jinja string literal of `text`."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return '{{ "' + escaped.replace("\r", "\\r") + '" }}'
+    return '"' + escaped.replace("\r", "\\r") + '"'
 
 
 # The Jinja syntax every template here is written in: a replay file's `_jinja2_env_vars`
@@ -288,5 +323,6 @@ class Answers:
             csv_field=csv_field,
             csv_parts=csv_parts,
             project_folder=project_folder,
+            own_string=own_string,
             level=level,
         )
