@@ -24,7 +24,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.hooks import valid_hook
 from jinja2 import defaults, pass_context
 
-from answer_checks import JINJA, jinja_problem, line_breaking, offered, problems
+from answer_checks import JINJA, line_breaking, offered, problems
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -132,15 +132,13 @@ def asking(answers: dict) -> str | None:
     return next((key for key in offered() if key not in answers), "An answer")
 
 
-def own_string(answers: dict, owners: list[str], source: str) -> str:
-    """Nothing, where the template itself gives Jinja `source`: a default or choice of one of
-    `owners` while cookiecutter asks for it, or a file name or hook once it has every answer.
-    Anywhere else it is an answer that is one of the template's strings (cookiecutter renders
-    answers given as data too): refused before it runs, on every path, cruft's included."""
+def own_string(answers: dict, owners: list[str]) -> bool:
+    """Whether one of the template's own strings is being rendered where the template put it:
+    as the default or a choice of one of `owners` while cookiecutter asks for it, or as a file
+    name or hook once it has every answer. Anywhere else it is an answer that happens to be one
+    of them (cookiecutter renders answers given as data too), which stays text."""
     field = asking(answers)
-    if field is not None and field not in owners:
-        refuse([(field, jinja_problem(field, source))])
-    return ""
+    return field is None or field in owners
 
 
 def whole(answers: dict) -> dict:
@@ -152,9 +150,9 @@ def whole(answers: dict) -> dict:
             [
                 (
                     field,
-                    f"{field} holds '{{{{' around one of the template's own file or folder names, "
-                    "which cookiecutter runs before any check can see it. Give it without '{{', "
-                    "'{%' or '{#'.",
+                    f"{field} holds Jinja with one of the template's own file or folder "
+                    "names, which cookiecutter runs before any check can see it. Give it "
+                    "without '{{', '{%' or '{#'.",
                 )
             ]
         )
@@ -248,14 +246,15 @@ def runnable(source: str) -> str:
 
 
 def guarded(template: str, source: str) -> str:
-    """`template`, the Jinja kept of `source`, behind a call to `own_string`."""
-    owners = [
-        key
+    """`template`, the Jinja kept of `source`, where `own_string` allows it; else `source` as
+    text, which reaches the answer checks as typed."""
+    owners = ", ".join(
+        jinja_str(key)
         for key, value in offered().items()
         if value == source or (isinstance(value, list) and source in value)
-    ]
-    check = f"cookiecutter | own_string([{', '.join(map(jinja_str, owners))}], {jinja_str(source)})"
-    return "{{ " + check + " }}" + template
+    )
+    allowed = f"{{% if cookiecutter | own_string([{owners}]) %}}"
+    return allowed + template + "{% else %}" + as_literal(source) + "{% endif %}"
 
 
 def as_literal(text: str) -> str:
