@@ -109,16 +109,17 @@ def slug_problem(slug: str, name: str) -> str:
     fix = "-".join(words[lead:] + words[:lead]) if lead < len(words) else f"app-{slug}"
     fix = fix[:MAX_NAME].rstrip("-") if SLUG.fullmatch(fix[:MAX_NAME].rstrip("-")) else ""
     return (
-        f"project_slug {slug!r} (made from project_name {name!r}) {rule} Give project_slug "
+        f"project_slug {slug!r} (the slug of project_name {name!r}) {rule} Give project_slug "
         f"yourself, e.g. project_slug={fix or 'hello-service'}."
     )
 
 
 def default_slug(name: str) -> str:
-    """The slug cookiecutter.json makes from the project name."""
-    from slugify import slugify  # cookiecutter's own dependency
+    """The slug cookiecutter.json's own expression makes of the project name."""
+    from cookiecutter.environment import StrictEnvironment  # without this template's extension
 
-    return slugify(name, max_length=MAX_NAME, word_boundary=True)
+    expression = StrictEnvironment().from_string(offered()["project_slug"])
+    return expression.render(cookiecutter={"project_name": name})
 
 
 def name_problems(answers):

@@ -22,3 +22,17 @@ def bake_into(output: Path, *, overwrite_if_exists: bool = False, **answers: obj
             extra_context=answers,
         )
     )
+
+
+def refused_bake(output: Path, capfd, **answers: object) -> list[str]:
+    """Bake into `output` expecting a refusal (pytest's `capfd` reads stderr): the ERROR:
+    lines. The refusal must leave nothing in `output` and print no traceback."""
+    import pytest
+    from cookiecutter.exceptions import FailedHookException
+
+    with pytest.raises(FailedHookException):
+        bake_into(output, **answers)
+    err = capfd.readouterr().err
+    assert not list(output.iterdir()), f"a refused bake left {list(output.iterdir())}"
+    assert "Traceback" not in err, err
+    return [line for line in err.splitlines() if line.startswith("ERROR: ")]

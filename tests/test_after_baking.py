@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness import PROJECT_TEMPLATE, ROOT
+from harness.baking import bake_into
 from harness.matrix import SERIES, Answers, every_level, for_answers
 from harness.process import run
 from harness.tools import BIN, GIT_IDENTITY, git, tool_env
@@ -303,3 +304,18 @@ def test_one_process_baking_two_template_versions_judges_each_by_its_own_files(
     )
     assert "python:3.13" in (Path(older) / "Dockerfile").read_text()
     assert "python:3.15" in (Path(newest) / "Dockerfile").read_text()
+
+
+def test_git_ignores_output_folders_at_the_root_only(tmp_path):
+    project = bake_into(tmp_path)
+    package = next(p.parent for p in project.rglob("main.py") if p.parent.name != "tests")
+    kept = [package / name / "__init__.py" for name in ("build", "dist", "htmlcov", "venv")]
+    ignored = [project / name / "file" for name in ("build", "dist", "htmlcov", "venv", ".venv")]
+    for path in kept + ignored:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    git("init", "-q", cwd=project)
+    git("add", "-A", cwd=project)
+    tracked = {project / name for name in git("ls-files", cwd=project).split()}
+    assert set(kept) <= tracked
+    assert not set(ignored) & tracked

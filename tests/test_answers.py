@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import bake_into
+from harness.baking import bake_into, refused_bake
 from harness.docker import engine
 from harness.dockerfiles import parse
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
@@ -34,16 +34,6 @@ from harness.tools import BIN, released_labels, tool_env
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # A level whose Dockerfile carries the answers in OCI labels
 LABELLED = next(level for level in LEVELS if LEVEL_FACTS[level]["version_args"])
-
-
-def refuse(output: Path, capfd, **answers) -> list[str]:
-    """Bake, expect a refusal; return the ERROR: lines. Nothing may be left."""
-    with pytest.raises(FailedHookException):
-        bake_into(output, **answers)
-    err = capfd.readouterr().err
-    assert not list(output.iterdir()), f"a refused bake left {list(output.iterdir())}"
-    assert "Traceback" not in err, err
-    return [line for line in err.splitlines() if line.startswith("ERROR: ")]
 
 
 # --- Reading the answers back out of each format ---------------------------------------
@@ -263,7 +253,7 @@ def test_jinja_given_on_the_command_line_is_refused_not_run(
     output.mkdir()
     value = f"{payload}@example.com" if field == "author_email" else payload
 
-    (error,) = refuse(output, capfd, **{field: value})
+    (error,) = refused_bake(output, capfd, **{field: value})
 
     assert error.startswith(f"ERROR: {field} {value!r} holds '{{{{'"), error
     assert not (tmp_path / "INJECTED").exists()
@@ -291,7 +281,7 @@ def test_jinja_given_on_the_command_line_is_refused_not_run(
 def test_an_answer_made_of_the_template_s_own_strings_is_refused_as_typed(
     description, tmp_path, capfd
 ):
-    (error,) = refuse(tmp_path, capfd, description=description)
+    (error,) = refused_bake(tmp_path, capfd, description=description)
     assert error.startswith(f"ERROR: description {description!r} holds '{{{{'"), error
 
 
@@ -405,7 +395,7 @@ def test_a_trailing_newline_is_refused(field, tmp_path, capfd):
     }
     # cookiecutter drops one trailing newline when it renders the answer; the
     # second reaches the checks, as a newline from a form or a replay file would
-    errors = refuse(tmp_path, capfd, **{field: good[field] + "\n\n"})
+    errors = refused_bake(tmp_path, capfd, **{field: good[field] + "\n\n"})
     assert any(line.startswith(f"ERROR: {field} ") for line in errors), errors
 
 
@@ -417,7 +407,7 @@ def test_a_trailing_newline_is_refused(field, tmp_path, capfd):
 )
 def test_control_characters_in_one_line_answers_are_refused(field, character, tmp_path, capfd):
     value = {"author_email": f"jane{character}@example.com"}.get(field, f"Line one{character}two")
-    errors = refuse(tmp_path, capfd, **{field: value})
+    errors = refused_bake(tmp_path, capfd, **{field: value})
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"ERROR: {field} ") and "one line" in errors[0]
 
@@ -471,14 +461,14 @@ def test_a_long_project_name_gets_a_slug_that_fits(tmp_path):
     ],
 )
 def test_package_names_that_would_shadow_something_are_refused(package, tmp_path, capfd):
-    errors = refuse(tmp_path, capfd, package_name=package)
+    errors = refused_bake(tmp_path, capfd, package_name=package)
     assert len(errors) == 1 and errors[0].startswith(f"ERROR: package_name '{package}'"), errors
     assert "would shadow" in errors[0]
 
 
 @pytest.mark.parametrize("package", ["__pycache__", "__main__", "_private", "a" * 41])
 def test_package_names_that_are_not_plain_identifiers_are_refused(package, tmp_path, capfd):
-    errors = refuse(tmp_path, capfd, package_name=package)
+    errors = refused_bake(tmp_path, capfd, package_name=package)
     assert len(errors) == 1 and errors[0].startswith("ERROR: package_name "), errors
 
 
@@ -535,7 +525,7 @@ def test_the_email_check_agrees_with_poetry(tmp_path, capfd):
 def test_a_refused_slug_leaves_no_folder_anywhere(slug, tmp_path, capfd):
     output = tmp_path / "out"
     output.mkdir()
-    errors = refuse(output, capfd, project_slug=slug)
+    errors = refused_bake(output, capfd, project_slug=slug)
     assert any(line.startswith("ERROR: project_slug ") for line in errors), errors
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -548,7 +538,7 @@ def test_a_refused_answer_does_not_even_create_the_output_folder(tmp_path, capfd
 
 
 def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path, capfd):
-    errors = refuse(tmp_path, capfd, project_name="😀😀")
+    errors = refused_bake(tmp_path, capfd, project_name="😀😀")
     assert errors == [
         "ERROR: project_slug is empty: the project name has no letters or digits to make it "
         "from. Give one, e.g. project_slug=hello-service."
@@ -562,22 +552,22 @@ def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path
 def test_a_slug_made_from_a_digit_first_name_is_refused_with_a_valid_one_to_give(
     name, fix, tmp_path, capfd
 ):
-    errors = refuse(tmp_path, capfd, project_name=name)
+    errors = refused_bake(tmp_path, capfd, project_name=name)
     assert len(errors) == 1, errors
-    assert f"(made from project_name {name!r})" in errors[0]
+    assert f"(the slug of project_name {name!r})" in errors[0]
     assert errors[0].endswith(f"e.g. project_slug={fix}.")
     assert bake_into(tmp_path, project_name=name, project_slug=fix).name == fix
 
 
 def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, capfd):
     # cookiecutter renders --no-input answers once: this one reaches the checks as "{{ x }}"
-    errors = refuse(tmp_path, capfd, description="{{ '{{' }} x }}")
+    errors = refused_bake(tmp_path, capfd, description="{{ '{{' }} x }}")
     assert len(errors) == 1 and errors[0].startswith("ERROR: description "), errors
     assert "update" in errors[0]
 
 
 def test_tools_pins_must_be_versions(tmp_path, capfd):
-    errors = refuse(tmp_path, capfd, _tools={"ruff": "0.17.6; curl evil"})
+    errors = refused_bake(tmp_path, capfd, _tools={"ruff": "0.17.6; curl evil"})
     assert errors and errors[0].startswith("ERROR: _tools.ruff "), errors
 
 
@@ -742,6 +732,6 @@ def test_without_an_author_name_the_authors_label_is_the_address(tmp_path):
 
 
 def test_a_package_name_made_from_the_slug_says_so_when_refused(tmp_path, capfd):
-    (error,) = refuse(tmp_path, capfd, project_name="Import")
+    (error,) = refused_bake(tmp_path, capfd, project_name="Import")
     assert error.startswith("ERROR: package_name 'import' (made from project_slug ")
     assert "give package_name yourself" in error
