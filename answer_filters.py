@@ -120,7 +120,7 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(problems(whole(context["cookiecutter"])))
+    refuse(problems(context["cookiecutter"]))
     return slug
 
 
@@ -141,24 +141,6 @@ def own_string(answers: dict, owners: list[str]) -> bool:
     return field is None or field in owners
 
 
-def whole(answers: dict) -> dict:
-    """The answers, once cookiecutter has them all: while it is still asking, only an answer
-    that holds one of the template's own names could reach `level` or `project_folder`."""
-    field = asking(answers)
-    if field is not None:
-        refuse(
-            [
-                (
-                    field,
-                    f"{field} holds Jinja with one of the template's own file or folder "
-                    "names, which cookiecutter runs before any check can see it. Give it "
-                    "without '{{', '{%' or '{#'.",
-                )
-            ]
-        )
-    return answers
-
-
 def refuse(found: list[tuple[str, str]]) -> None:
     """Print each problem as one ERROR: line and stop the bake, if there is any."""
     if found:
@@ -171,7 +153,7 @@ def refuse(found: list[tuple[str, str]]) -> None:
 
 def level(cookiecutter: dict) -> dict:
     """The chosen level's facts from `_levels`, plus the rules derived from answers."""
-    facts = dict(whole(cookiecutter)["_levels"][cookiecutter["docker_level"]])
+    facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
     # A pre-commit config when asked for, or when the level cannot work without it
     facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
     facts["pre_commit_unasked"] = facts["pre_commit"] and not cookiecutter["use_pre_commit"]
