@@ -81,17 +81,20 @@ def free_text_problems(answers):
                     f"characters ({', '.join(bad)}). Give it on one line, without them."
                 ),
             )
+    slug = answers.get("project_slug")
     for field, value in answers.items():
-        if not field.startswith("_") and isinstance(value, str) and JINJA.search(value):
-            yield field, jinja_problem(field, value)
-
-
-def jinja_problem(field: str, value: str) -> str:
-    return (
-        f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft read "
-        "answers again as Jinja templates when the project is updated, so such a "
-        "value cannot survive an update. Leave those character pairs out."
-    )
+        if field.startswith("_") or not isinstance(value, str) or not JINJA.search(value):
+            continue
+        if field == "package_name" and isinstance(slug, str) and value == slug.replace("-", "_"):
+            continue  # made from the slug, refused already: fixing the slug fixes it
+        yield (
+            field,
+            (
+                f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft read "
+                "answers again as Jinja templates when the project is updated, so such a "
+                "value cannot survive an update. Leave those character pairs out."
+            ),
+        )
 
 
 def slug_problem(slug: str, name: str) -> str:

@@ -559,6 +559,11 @@ def test_a_slug_made_from_a_digit_first_name_is_refused_with_a_valid_one_to_give
     assert bake_into(tmp_path, project_name=name, project_slug=fix).name == fix
 
 
+def test_a_jinja_slug_is_refused_once_not_again_in_the_package_name_made_from_it(tmp_path, capfd):
+    errors = refused_bake(tmp_path, capfd, project_slug="{{ 7*7 }}")
+    assert len(errors) == 1 and errors[0].startswith("ERROR: project_slug '{{ 7*7 }}' "), errors
+
+
 def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, capfd):
     # cookiecutter renders --no-input answers once: this one reaches the checks as "{{ x }}"
     errors = refused_bake(tmp_path, capfd, description="{{ '{{' }} x }}")
