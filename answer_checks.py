@@ -81,12 +81,11 @@ def free_text_problems(answers):
                     f"characters ({', '.join(bad)}). Give it on one line, without them."
                 ),
             )
-    slug = answers.get("project_slug")
     for field, value in answers.items():
         if field.startswith("_") or not isinstance(value, str) or not JINJA.search(value):
             continue
-        if field == "package_name" and isinstance(slug, str) and value == slug.replace("-", "_"):
-            continue  # made from the slug, refused already: fixing the slug fixes it
+        if field == "package_name" and made_from_slug(answers):
+            continue  # the slug is refused already: fixing it fixes the package name
         yield (
             field,
             (
@@ -95,6 +94,12 @@ def free_text_problems(answers):
                 "value cannot survive an update. Leave those character pairs out."
             ),
         )
+
+
+def made_from_slug(answers) -> bool:
+    """Whether the package name is the one cookiecutter.json makes of the slug."""
+    slug = answers["project_slug"]
+    return isinstance(slug, str) and answers["package_name"] == slug.replace("-", "_")
 
 
 def slug_problem(slug: str, name: str) -> str:
@@ -110,10 +115,10 @@ def slug_problem(slug: str, name: str) -> str:
     words = slug.split("-")
     lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
     fix = "-".join(words[lead:] + words[:lead]) if lead < len(words) else f"app-{slug}"
-    fix = fix[:MAX_NAME].rstrip("-") if SLUG.fullmatch(fix[:MAX_NAME].rstrip("-")) else ""
+    fix = fix[:MAX_NAME].rstrip("-")
     return (
         f"project_slug {slug!r} (the slug of project_name {name!r}) {rule} Give project_slug "
-        f"yourself, e.g. project_slug={fix or 'hello-service'}."
+        f"yourself, e.g. project_slug={fix if SLUG.fullmatch(fix) else 'hello-service'}."
     )
 
 
@@ -139,7 +144,7 @@ def name_problems(answers):
     elif not slug_ok:
         yield ("project_slug", slug_problem(slug, answers["project_name"]))
     package = answers["package_name"]
-    derived = package == slug.replace("-", "_")
+    derived = made_from_slug(answers)
     if not slug_ok and derived:
         return  # derived from the slug: fixing the slug fixes it
     # A name nobody typed says where it came from, and how to give one instead

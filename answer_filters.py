@@ -129,7 +129,7 @@ def asking(answers: dict) -> str | None:
     It asks in cookiecutter.json's order: the first one not answered yet."""
     if {"docker_level", "_levels", "use_pre_commit"} <= answers.keys():
         return None
-    return next((key for key in offered() if key not in answers), "An answer")
+    return next((key for key in offered() if key not in answers), None)
 
 
 def own_string(answers: dict, owners: list[str]) -> bool:
