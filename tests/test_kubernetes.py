@@ -243,13 +243,34 @@ def test_pod_is_locked_down_as_far_as_the_image_allows(project):
     assert spec["automountServiceAccountToken"] is False
 
 
+def volumes_by_mount_path(project) -> dict[str, tuple[dict, dict]]:
+    """Each of the container's mounts with the pod volume it names."""
+    volumes = {volume["name"]: volume for volume in pod_spec(project)["volumes"]}
+    mounts = container(project)["volumeMounts"]
+    assert len(volumes) == len(mounts), "every volume mounted once"
+    return {m["mountPath"]: (m, volumes[m["name"]]) for m in mounts}
+
+
 @EVERY_LEVEL
 def test_tmp_is_the_only_writable_volume_and_lives_in_memory(project):
-    mounts = container(project)["volumeMounts"]
-    assert [m["mountPath"] for m in mounts] == ["/tmp"]
-    (volume,) = pod_spec(project)["volumes"]
-    assert volume["name"] == mounts[0]["name"]
-    assert volume["emptyDir"]["medium"] == "Memory" and volume["emptyDir"]["sizeLimit"]
+    mounts = volumes_by_mount_path(project)
+    writable = [path for path, (mount, _) in mounts.items() if not mount.get("readOnly")]
+    assert writable == ["/tmp"]
+    memory = mounts["/tmp"][1]["emptyDir"]
+    assert memory["medium"] == "Memory" and memory["sizeLimit"]
+
+
+@EVERY_LEVEL
+def test_the_services_secret_is_mounted_read_only_where_the_app_reads_secrets(project):
+    main = next(project.path.rglob("main.py")).read_text()
+    (folder,) = re.findall(r"""os\.environ\.get\("SECRETS_DIR", "([^"]+)"\)""", main)
+    mount, volume = volumes_by_mount_path(project)[folder]
+    assert mount["readOnly"] is True
+    name = rendered(project)["Deployment"]["metadata"]["name"]
+    assert volume["secret"] == {"secretName": name, "optional": True}
+    # and no secret reaches the container as a variable
+    assert all("valueFrom" not in item for item in container(project).get("env", []))
+    assert "envFrom" not in container(project)
 
 
 @EVERY_LEVEL

@@ -47,7 +47,8 @@ def test_unknown_path_is_404(client):
     assert client.get("/no-such-page").status_code == 404
 
 
-def test_settings_come_from_flask_prefixed_environment_variables(monkeypatch):
+def test_settings_come_from_flask_prefixed_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("FLASK_MAX_CONTENT_LENGTH", "1024")
 
@@ -55,6 +56,32 @@ def test_settings_come_from_flask_prefixed_environment_variables(monkeypatch):
 
     assert config["SECRET_KEY"] == "from-the-environment"
     assert config["MAX_CONTENT_LENGTH"] == 1024
+
+
+def test_secret_files_win_over_the_environment(monkeypatch, tmp_path):
+    # The layout of a mounted Kubernetes Secret: each key links into a
+    # hidden, dated folder that the kubelet swaps when the Secret changes
+    (tmp_path / "..2026_01_01").mkdir()
+    (tmp_path / "..2026_01_01" / "FLASK_SECRET_KEY").write_text("from-a-file\n")
+    (tmp_path / "..data").symlink_to("..2026_01_01")
+    (tmp_path / "FLASK_SECRET_KEY").symlink_to("..data/FLASK_SECRET_KEY")
+    (tmp_path / "FLASK_MAX_CONTENT_LENGTH").write_text("2048")
+    (tmp_path / "DATABASE_PASSWORD").write_text("not a Flask setting")
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+
+    config = create_app().config
+
+    assert config["SECRET_KEY"] == "from-a-file"
+    assert config["MAX_CONTENT_LENGTH"] == 2048
+    assert "DATABASE_PASSWORD" not in config and "PASSWORD" not in config
+
+
+def test_a_missing_secrets_folder_leaves_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "none"))
+
+    assert create_app().config["SECRET_KEY"] == "from-the-environment"
 
 
 def test_app_logs_that_it_is_ready(caplog):

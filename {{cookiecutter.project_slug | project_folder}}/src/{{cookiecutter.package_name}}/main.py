@@ -1,7 +1,10 @@
 {%- set level = cookiecutter | level -%}
 """The WSGI app: `flask run` serves it on your machine, Gunicorn in the image."""
 
+import json
+import os
 import platform
+from pathlib import Path
 {% if level.psycopg2 %}
 import psycopg2
 import psycopg2.extensions
@@ -19,12 +22,35 @@ def libpq_version() -> str:
 {%- endif %}
 
 
+def secret_files(folder: Path) -> dict:
+    """Settings from files named FLASK_<NAME> in a secrets folder.
+
+    Kubernetes (deploy/kubernetes) and Docker Compose mount secrets as files in
+    /run/secrets: FLASK_SECRET_KEY there becomes the setting SECRET_KEY. As
+    with the environment, a value is read as JSON where it parses.
+    """
+    settings = {}
+    if not folder.is_dir():
+        return settings
+    for path in sorted(folder.glob("FLASK_*")):
+        if path.is_file():
+            value = path.read_text().rstrip("\r\n")
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+            settings[path.name.removeprefix("FLASK_")] = value
+    return settings
+
+
 def create_app(settings: dict | None = None) -> Flask:
     app = Flask(__name__)
     # Settings from the environment: FLASK_SECRET_KEY becomes
     # app.config["SECRET_KEY"], and so on for every FLASK_* variable (see
     # .env.example). Values are read as JSON where they parse: "3" is 3.
     app.config.from_prefixed_env()
+    # Then secrets mounted as files, which win over the environment
+    app.config.update(secret_files(Path(os.environ.get("SECRETS_DIR", "/run/secrets"))))
     app.config.update(settings or {})
 
     @app.get("/")
