@@ -147,7 +147,7 @@ def refuse(found: list[tuple[str, str]]) -> None:
         for _field, message in found:
             print(f"ERROR: {message}", file=sys.stderr)
         raise FailedHookException(
-            f"{len(found)} answer(s) refused (see the ERROR: lines); nothing was written."
+            f"{len(found)} answer(s) refused (see the ERROR: lines); no project was written."
         )
 
 
