@@ -7,10 +7,17 @@ from pathlib import Path
 from harness import ROOT
 
 
-def bake_into(output: Path, *, overwrite_if_exists: bool = False, **answers: object) -> Path:
+def bake_into(
+    output: Path,
+    *,
+    overwrite_if_exists: bool = False,
+    skip_if_file_exists: bool = False,
+    accept_hooks: bool = True,
+    **answers: object,
+) -> Path:
     """`cookiecutter --no-input` of this template into `output`, with `answers` over the
-    defaults; the project's folder. A refused answer raises cookiecutter's
-    FailedHookException, with the ERROR: lines on stderr."""
+    defaults and cookiecutter's options as given; the project's folder. A refused answer
+    raises cookiecutter's FailedHookException, with the ERROR: lines on stderr."""
     from cookiecutter.main import cookiecutter
 
     return Path(
@@ -19,6 +26,8 @@ def bake_into(output: Path, *, overwrite_if_exists: bool = False, **answers: obj
             no_input=True,
             output_dir=str(output),
             overwrite_if_exists=overwrite_if_exists,
+            skip_if_file_exists=skip_if_file_exists,
+            accept_hooks=accept_hooks,
             extra_context=answers,
         )
     )

@@ -268,7 +268,7 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
         "{{ cookiecutter.project_name | shout }}\n"
     )
     hook = template / "hooks" / "post_gen_project.py"
-    step = 'Path("HOOKED").write_text("{{ cookiecutter.project_slug }}\\n")\n'
+    step = 'open("HOOKED", "w").write("{{ cookiecutter.project_slug }}\\n")\n'
     ending = '\nif __name__ == "__main__":'
     hook.write_text(hook.read_text().replace(ending, step + ending))
     git("add", "-A", cwd=template)

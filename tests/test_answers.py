@@ -586,13 +586,31 @@ def test_rebaking_over_a_project_gives_a_fresh_bake_next_to_the_users_files(leve
     for _ in range(2):  # twice: the second re-bake used to crash
         bake_into(tmp_path / "mine", overwrite_if_exists=True, docker_level=level)
 
-    def files(root: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
     mine = files(project)
     own = {str((package / "billing.py").relative_to(project)), "NOTES.md"}
     assert own <= set(mine)
     assert {k: v for k, v in mine.items() if k not in own} == files(fresh)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_without_hooks_the_bake_is_the_same_project(level, tmp_path):
+    fresh = bake_into(tmp_path / "fresh", docker_level=level)
+    without = bake_into(tmp_path / "without", accept_hooks=False, docker_level=level)
+    assert files(without) == files(fresh)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_rebaking_with_skip_if_file_exists_keeps_every_file_the_user_changed(level, tmp_path):
+    project = bake_into(tmp_path, docker_level=level)
+    changed = {path: path.read_bytes() + b"# mine\n" for path in project.rglob("*.py")}
+    for path, content in changed.items():
+        path.write_bytes(content)
+    bake_into(tmp_path, overwrite_if_exists=True, skip_if_file_exists=True, docker_level=level)
+    assert {path: path.read_bytes() for path in changed} == changed
 
 
 def test_hostile_answers_replay_from_the_answers_file_to_the_same_project(tmp_path):
