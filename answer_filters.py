@@ -158,8 +158,11 @@ def level(cookiecutter: dict) -> dict:
     facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
     facts["pre_commit_unasked"] = facts["pre_commit"] and not cookiecutter["use_pre_commit"]
     facts["name"] = cookiecutter["docker_level"]
-    # Where the package's folder goes: under src/ from step 5 on, next to pyproject.toml before
-    facts["package_dir"] = ("src/" if facts["src_layout"] else "") + cookiecutter["package_name"]
+    # Where the code goes: the package under src/ from step 5 on, next to pyproject.toml before.
+    # code_dir is the folder the image build copies and Compose Watch follows.
+    package = cookiecutter["package_name"]
+    facts["code_dir"] = "src" if facts["src_layout"] else package
+    facts["package_dir"] = f"src/{package}" if facts["src_layout"] else package
     facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
     # The project's files besides the code that the image build sees and reads: what an
     # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A

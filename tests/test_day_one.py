@@ -190,7 +190,7 @@ def test_the_users_runtime_folder_comes_first(conf, monkeypatch, tmp_path):
 def test_env_example_lists_every_variable_the_service_and_gunicorn_read(bake):
     path = bake(Answers(LEVELS[0])).path
     code = (path / "gunicorn.conf.py").read_text()
-    code += next(path.glob("src/*/main.py")).read_text()
+    code += next(path.rglob("main.py")).read_text()
     read = set(re.findall(r"""os\.environ\.get\(["'](\w+)["']""", code))
     read |= {"GUNICORN_CMD_ARGS", "FLASK_SECRET_KEY"}  # read by Gunicorn itself; the app
     listed = set(re.findall(r"^# ?(\w+)=", (path / ".env.example").read_text(), re.M))

@@ -263,7 +263,10 @@ def test_tmp_is_the_only_writable_volume_and_lives_in_memory(project):
 @EVERY_LEVEL
 def test_the_services_secret_is_mounted_read_only_where_the_app_reads_secrets(project):
     main = next(project.path.rglob("main.py")).read_text()
-    (folder,) = re.findall(r"""os\.environ\.get\("SECRETS_DIR", "([^"]+)"\)""", main)
+    assert re.search(r"""os\.environ\.get\("SECRETS_DIR"[,)]""", main)
+    folder = pod_environment(project)["SECRETS_DIR"]
+    # A folder of its own: the kubelet mounts service-account tokens under /run/secrets
+    assert folder.startswith("/run/secrets/")
     mount, volume = volumes_by_mount_path(project)[folder]
     assert mount["readOnly"] is True
     name = rendered(project)["Deployment"]["metadata"]["name"]

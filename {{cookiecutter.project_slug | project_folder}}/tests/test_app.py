@@ -6,6 +6,12 @@ import pytest
 from {{ cookiecutter.package_name }}.main import create_app
 
 
+@pytest.fixture(autouse=True)
+def no_secret_files(monkeypatch, tmp_path):
+    """No test reads the secrets of the machine it runs on."""
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "no-secrets"))
+
+
 @pytest.fixture
 def client():
     return create_app({"TESTING": True}).test_client()
@@ -47,8 +53,7 @@ def test_unknown_path_is_404(client):
     assert client.get("/no-such-page").status_code == 404
 
 
-def test_settings_come_from_flask_prefixed_environment_variables(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+def test_settings_come_from_flask_prefixed_environment_variables(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("FLASK_MAX_CONTENT_LENGTH", "1024")
 
@@ -66,6 +71,7 @@ def test_secret_files_win_over_the_environment(monkeypatch, tmp_path):
     (tmp_path / "..data").symlink_to("..2026_01_01")
     (tmp_path / "FLASK_SECRET_KEY").symlink_to("..data/FLASK_SECRET_KEY")
     (tmp_path / "FLASK_MAX_CONTENT_LENGTH").write_text("2048")
+    (tmp_path / "FLASK_DATABASE__PASSWORD").write_text("nested")
     (tmp_path / "DATABASE_PASSWORD").write_text("not a Flask setting")
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
@@ -74,12 +80,12 @@ def test_secret_files_win_over_the_environment(monkeypatch, tmp_path):
 
     assert config["SECRET_KEY"] == "from-a-file"
     assert config["MAX_CONTENT_LENGTH"] == 2048
+    assert config["DATABASE"] == {"PASSWORD": "nested"}
     assert "DATABASE_PASSWORD" not in config and "PASSWORD" not in config
 
 
-def test_a_missing_secrets_folder_leaves_the_environment(monkeypatch, tmp_path):
+def test_without_a_secrets_folder_the_environment_holds(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
-    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "none"))
 
     assert create_app().config["SECRET_KEY"] == "from-the-environment"
 

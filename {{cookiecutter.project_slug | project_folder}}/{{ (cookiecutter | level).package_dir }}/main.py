@@ -22,25 +22,29 @@ def libpq_version() -> str:
 {%- endif %}
 
 
-def secret_files(folder: Path) -> dict:
-    """Settings from files named FLASK_<NAME> in a secrets folder.
+def load_secret_files(config: dict, folder: Path) -> None:
+    """Settings from files named FLASK_<NAME> in a secrets folder, read the way
+    Flask reads FLASK_* variables: FLASK_SECRET_KEY becomes SECRET_KEY, a value
+    is JSON where it parses, and FLASK_A__B sets config["A"]["B"].
 
-    Kubernetes (deploy/kubernetes) and Docker Compose mount secrets as files in
-    /run/secrets: FLASK_SECRET_KEY there becomes the setting SECRET_KEY. As
-    with the environment, a value is read as JSON where it parses.
+    Docker Compose mounts secrets in /run/secrets, and deploy/kubernetes mounts
+    its Secret in the folder it names with SECRETS_DIR.
     """
-    settings = {}
     if not folder.is_dir():
-        return settings
+        return
     for path in sorted(folder.glob("FLASK_*")):
-        if path.is_file():
-            value = path.read_text().rstrip("\r\n")
-            try:
-                value = json.loads(value)
-            except ValueError:
-                pass
-            settings[path.name.removeprefix("FLASK_")] = value
-    return settings
+        if not path.is_file():
+            continue
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+        *parents, key = path.name.removeprefix("FLASK_").split("__")
+        table = config
+        for parent in parents:
+            table = table.setdefault(parent, {})
+        table[key] = value
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -50,7 +54,7 @@ def create_app(settings: dict | None = None) -> Flask:
     # .env.example). Values are read as JSON where they parse: "3" is 3.
     app.config.from_prefixed_env()
     # Then secrets mounted as files, which win over the environment
-    app.config.update(secret_files(Path(os.environ.get("SECRETS_DIR", "/run/secrets"))))
+    load_secret_files(app.config, Path(os.environ.get("SECRETS_DIR", "/run/secrets")))
     app.config.update(settings or {})
 
     @app.get("/")
