@@ -29,6 +29,8 @@ from harness.tools import BIN
 PROBE = Path(__file__).with_name("probe_image.py")  # runs inside the containers
 STRAY_MARKER = "pydocker-stray-file"
 CONTAINER_PORT = "8000"
+# The app setting that lifecycle() mounts as a Compose secret, FLASK_<name>, and its value
+SECRET_SETTING = ("PROBE_SECRET", "from-a-compose-secret")
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,22 @@ def write_override(services: list[str], folder: Path, build_args: dict[str, str]
     return override
 
 
+def write_secret(project: Path, folder: Path) -> Path:
+    """An override that gives every service SECRET_SETTING as a Compose file secret."""
+    name, value = SECRET_SETTING
+    secret = folder / "secret.txt"
+    secret.write_text(value + "\n")
+    secret.chmod(0o644)  # mounted as it is: the image's unprivileged user must read it
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    override = {
+        "services": {service: {"secrets": [f"FLASK_{name}"]} for service in services},
+        "secrets": {f"FLASK_{name}": {"file": str(secret)}},
+    }
+    path = folder / "compose.secret.yaml"
+    path.write_text(yaml.safe_dump(override, sort_keys=False))
+    return path
+
+
 def drop_stray_files(project: Path) -> None:
     """Files a user might leave around: none of them may reach the image."""
     (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
@@ -212,7 +230,9 @@ def drop_stray_files(project: Path) -> None:
 def probe(compose: Compose, service: str) -> dict:
     """Run probe_image.py in the container, with the interpreter that runs Gunicorn."""
     interpreter = 'exec "$(tr "\\000" "\\n" </proc/1/cmdline | head -n 1)" -'
-    proc = compose.run("exec", "-T", service, "sh", "-c", interpreter, input=PROBE.read_text())
+    setting = f"PROBE_SETTING={SECRET_SETTING[0]}"
+    proc = compose.run("exec", "-T", "-e", setting, service, "sh", "-c", interpreter,
+                       input=PROBE.read_text())  # fmt: skip
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -241,7 +261,7 @@ def image_size(container: str) -> int:
 def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=print) -> Record:
     """`docker compose up --build`, exercise every service, `down`; what it all saw."""
     drop_stray_files(project)
-    compose = Compose(command, project, scratch)
+    compose = Compose(command, project, scratch, extra_override=write_secret(project, scratch))
     record = Record()
     try:
         started = time.monotonic()

@@ -4,10 +4,12 @@ Prints one JSON object of facts about the image and the server process.
 Standard library only: it must work in every image the template builds.
 """
 
+import importlib
 import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shutil
 
 STRAY_MARKER = "pydocker-stray-file"
@@ -71,6 +73,16 @@ def write_errors():
     return errors
 
 
+def app_setting(name):
+    """The setting `name` of the app Gunicorn serves, imported as Gunicorn imports it (the
+    working directory first on the path); None without a name."""
+    if not name:
+        return None
+    (spec,) = [arg for arg in pid1()["cmdline"] if re.fullmatch(r"[\w.]+:\w+", arg)]
+    module, _, attribute = spec.partition(":")
+    return getattr(importlib.import_module(module), attribute).config.get(name)
+
+
 def main():
     distributions = sorted({d.metadata["Name"].lower() for d in importlib.metadata.distributions()})
     facts = {
@@ -84,6 +96,7 @@ def main():
         "write_errors": write_errors(),
         "cwd": os.getcwd(),
         "psycopg2": psycopg2_facts(),
+        "app_setting": app_setting(os.environ.get("PROBE_SETTING")),
     }
     print(json.dumps(facts))
 

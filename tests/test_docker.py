@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from harness.docker import behind_proxy, lifecycle, local_engine, watch_edits
+from harness.docker import SECRET_SETTING, behind_proxy, lifecycle, local_engine, watch_edits
 from harness.docker_required import IN_CI
 from harness.gunicorn import log_line
 from harness.matrix import DEFAULT_PYTHON, LEVELS, PYTHONS, STAND_IN_PYTHONS, Answers, for_answers
@@ -211,6 +211,12 @@ def test_locked_down_runtime_has_no_compiler_poetry_or_uv(served):
     probe = served.services["server"].probe
     assert probe["programs"] == {"gcc": None, "cc": None, "poetry": None, "uv": None}
     assert probe["tool_modules"] == []
+
+
+@ALL
+def test_a_compose_secret_file_reaches_the_apps_settings(served):
+    _, value = SECRET_SETTING
+    assert {s.probe["app_setting"] for s in served.services.values()} == {value}
 
 
 @ALL
