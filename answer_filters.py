@@ -312,3 +312,6 @@ class Answers:
             own_string=own_string,
             level=level,
         )
+        # File and folder names call these as functions: a `|` in a path cannot be checked
+        # out on Windows
+        environment.globals.update(project_folder=project_folder, level=level)

@@ -264,7 +264,7 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
         )
     )
     folder = template / PROJECT_TEMPLATE.name
-    (folder / "{% if (cookiecutter | level).changelog %}CHANGELOG.md{% endif %}").write_text(
+    (folder / "{% if level(cookiecutter).changelog %}CHANGELOG.md{% endif %}").write_text(
         "{{ cookiecutter.project_name | shout }}\n"
     )
     hook = template / "hooks" / "post_gen_project.py"

@@ -16,6 +16,7 @@ from jinja2 import meta
 
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import LEVELS
+from harness.process import run
 
 CONFIG = json.loads((ROOT / "cookiecutter.json").read_text())
 PROJECT = PROJECT_TEMPLATE
@@ -121,6 +122,25 @@ def test_file_names_hold_one_short_condition():
         for condition in re.findall(r"{%\s*if (.*?)\s*%}", path.name):
             assert not re.search(r"\b(and|or|not)\b|==|!=", condition), path.name
             assert len(condition) <= 40, f"{path.name}: move the rule into _levels"
+
+
+# What Windows refuses in a path: git cannot check such a file out there
+WINDOWS_CHARACTERS = re.compile(r'[<>:"|?*\\\x00-\x1f]')
+WINDOWS_DEVICES = re.compile(r"(CON|PRN|AUX|NUL|COM\d|LPT\d)(\..*)?", re.I)
+# Of Windows' 260 characters, what the folder cookiecutter clones into may take
+CLONE_FOLDER_ALLOWANCE = 60
+
+
+def test_every_tracked_path_can_be_checked_out_on_windows():
+    tracked = run(["git", "ls-files", "-z"], cwd=ROOT).stdout.split("\0")
+    paths = [path for path in tracked if path]
+    assert any("{{" in path for path in paths)  # the template's own names are among them
+    for path in paths:
+        for part in path.split("/"):
+            assert not WINDOWS_CHARACTERS.search(part), path
+            assert not part.endswith((".", " ")), path
+            assert not WINDOWS_DEVICES.fullmatch(part), path
+        assert len(path) <= 260 - CLONE_FOLDER_ALLOWANCE, path
 
 
 def test_every_level_states_the_same_facts():
