@@ -143,6 +143,13 @@ def test_every_tracked_path_can_be_checked_out_on_windows():
         assert len(path) <= 260 - CLONE_FOLDER_ALLOWANCE, path
 
 
+def test_every_text_file_is_checked_out_with_lf_line_endings_on_windows_too():
+    # One line per tracked file: index eol, work-tree eol, attributes, then a tab and the path
+    lines = run(["git", "ls-files", "--eol"], cwd=ROOT).stdout.splitlines()
+    text = [line for line in lines if not line.startswith("i/-text")]
+    assert text and all("eol=lf" in line.split("\t")[0] for line in text), text[:3]
+
+
 def test_every_level_states_the_same_facts():
     keys = {name: set(facts) for name, facts in CONFIG["_levels"].items()}
     assert set(keys) == set(LEVELS)
