@@ -37,6 +37,8 @@ ONE_LINE = ("project_name", "description", "author_name", "author_email")
 # a Service's included (DNS-1035: a letter first)
 SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
+# What Windows keeps for devices: no file or folder there may have such a name
+WINDOWS_DEVICE = re.compile(r"con|prn|aux|nul|com\d|lpt\d")
 # What Poetry accepts for an author's e-mail (the "email" format of the JSON
 # schema it validates pyproject.toml with)
 EMAIL = re.compile(r"(?!.*\.\..*@)[^@.][^@]*(?<!\.)@[^@]+\.[^@]+")
@@ -132,7 +134,8 @@ def default_slug(name: str) -> str:
 
 def name_problems(answers):
     slug = answers["project_slug"]
-    slug_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
+    form_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
+    slug_ok = form_ok and not WINDOWS_DEVICE.fullmatch(slug)
     if not slug:
         yield (
             "project_slug",
@@ -141,8 +144,10 @@ def name_problems(answers):
                 "from. Give one, e.g. project_slug=hello-service."
             ),
         )
-    elif not slug_ok:
+    elif not form_ok:
         yield ("project_slug", slug_problem(slug, answers["project_name"]))
+    elif not slug_ok:
+        yield ("project_slug", windows_device(f"project_slug {slug!r}", f"{slug}-service"))
     package = answers["package_name"]
     derived = made_from_slug(answers)
     if not slug_ok and derived:
@@ -167,6 +172,8 @@ def name_problems(answers):
             "package_name",
             (f"{named} is a Python keyword. Pick another name, e.g. '{package}_service'."),
         )
+    elif WINDOWS_DEVICE.fullmatch(package):
+        yield ("package_name", windows_device(named, f"{package}_service"))
     else:
         clash = shadowed(package)
         if clash:
@@ -174,6 +181,13 @@ def name_problems(answers):
                 "package_name",
                 (f"{named} would shadow {clash}. Pick another name, e.g. '{package}_service'."),
             )
+
+
+def windows_device(named: str, instead: str) -> str:
+    return (
+        f"{named} is a device name on Windows (like con, nul or com1), which no folder there "
+        f"can have: the project could not be cloned or baked there. Use one such as {instead!r}."
+    )
 
 
 def shadowed(package):

@@ -29,6 +29,8 @@ CASES = {
         {"package_name": "export_requirements"},
         "'export_requirements'",
     ),
+    "slug-a-windows-device": ({"project_slug": "aux"}, "project_slug 'aux' is a device name"),
+    "package-a-windows-device": ({"package_name": "com1"}, "package_name 'com1' is a device"),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
