@@ -147,7 +147,7 @@ def name_problems(answers):
     elif not form_ok:
         yield ("project_slug", slug_problem(slug, answers["project_name"]))
     elif not slug_ok:
-        yield ("project_slug", windows_device(f"project_slug {slug!r}", f"{slug}-service"))
+        yield ("project_slug", device_slug_problem(slug, answers["project_name"]))
     package = answers["package_name"]
     derived = made_from_slug(answers)
     if not slug_ok and derived:
@@ -173,7 +173,7 @@ def name_problems(answers):
             (f"{named} is a Python keyword. Pick another name, e.g. '{package}_service'."),
         )
     elif WINDOWS_DEVICE.fullmatch(package):
-        yield ("package_name", windows_device(named, f"{package}_service"))
+        yield ("package_name", windows_device(named, f"Use one such as '{package}_service'."))
     else:
         clash = shadowed(package)
         if clash:
@@ -183,10 +183,20 @@ def name_problems(answers):
             )
 
 
-def windows_device(named: str, instead: str) -> str:
+def device_slug_problem(slug: str, name: str) -> str:
+    """A slug Windows keeps for a device; one made from the project name says so."""
+    if slug != default_slug(name):
+        return windows_device(f"project_slug {slug!r}", f"Use one such as '{slug}-service'.")
+    return windows_device(
+        f"project_slug {slug!r} (the slug of project_name {name!r})",
+        f"Give project_slug yourself, e.g. project_slug={slug}-service.",
+    )
+
+
+def windows_device(named: str, fix: str) -> str:
     return (
         f"{named} is a device name on Windows (like con, nul or com1), which no folder there "
-        f"can have: the project could not be cloned or baked there. Use one such as {instead!r}."
+        f"can have: the project could not be cloned or baked there. {fix}"
     )
 
 

@@ -10,6 +10,7 @@ their own tools accept.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import tomllib
@@ -611,6 +612,21 @@ def test_rebaking_with_skip_if_file_exists_keeps_every_file_the_user_changed(lev
         path.write_bytes(content)
     bake_into(tmp_path, overwrite_if_exists=True, skip_if_file_exists=True, docker_level=level)
     assert {path: path.read_bytes() for path in changed} == changed
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_bake_on_windows_writes_lf_line_endings(level, tmp_path, monkeypatch):
+    # Windows writes text with CRLF unless told otherwise: emulated with the pure-Python io
+    # module, which reads os.linesep, in place of the open() cookiecutter writes files with
+    import _pyio
+
+    import cookiecutter.generate
+
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    monkeypatch.setattr(cookiecutter.generate, "open", _pyio.open, raising=False)
+    project = bake_into(tmp_path, docker_level=level)
+    written = [path for path in project.rglob("*") if path.is_file()]
+    assert written and [p.name for p in written if b"\r\n" in p.read_bytes()] == []
 
 
 def test_hostile_answers_replay_from_the_answers_file_to_the_same_project(tmp_path):

@@ -37,6 +37,14 @@ CASES = {
 }
 
 
+def test_a_device_name_made_from_the_project_name_is_refused_once_with_a_slug_to_give(
+    tmp_path, capfd
+):
+    (error,) = refused_bake(tmp_path, capfd, project_name="Aux")
+    assert error.startswith("ERROR: project_slug 'aux' (the slug of project_name 'Aux') ")
+    assert error.endswith("project_slug=aux-service.")
+
+
 @pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
 def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd):
     error_lines = refused_bake(tmp_path, capfd, **answers)
