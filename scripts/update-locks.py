@@ -21,6 +21,11 @@ the project folder's name, before anything is written):
 
     python scripts/update-locks.py --reserved-only    # just the table
 
+Every offered Python is asked before anything is written. One that is
+neither on PATH nor an image here keeps the list the table already has for it
+(a Python's standard-library module names are fixed within its minor version),
+and the script says so; one the table does not have yet stops it first.
+
 Poetry is run as `python -m poetry` from the interpreter running this script,
 so run it with .venv/bin/python after bash scripts/dev-env (the test
 requirements, and the harness package this script imports). Poetry
@@ -28,6 +33,7 @@ resolves through the index's simple API (the poetry-plugin-pypi-mirror plugin,
 pointed at pip's configured index), which works wherever pip works.
 """
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -74,7 +80,7 @@ SPECIAL = [
 
 
 def stdlib_names(version):
-    """sys.stdlib_module_names of Python `version`, asked of that Python."""
+    """sys.stdlib_module_names of Python `version`, asked of that Python; None if none is here."""
     code = "import json, sys; print(json.dumps(sorted(sys.stdlib_module_names)))"
     candidates = [
         [f"python{version}", "-c", code],
@@ -87,10 +93,28 @@ def stdlib_names(version):
             continue
         if found.returncode == 0:
             return json.loads(found.stdout)
-    sys.exit(
-        f"ERROR: no Python {version} to ask: put python{version} on PATH, or make the "
-        f"python:{version}-slim image (bash scripts/make-base-images.sh {version})."
-    )
+    return None
+
+
+def every_stdlib():
+    """Each offered Python's module names, asked now, before anything is written."""
+    versions = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
+    target = LOCKS / "reserved-names.json"
+    recorded = json.loads(target.read_text())["stdlib"] if target.exists() else {}
+    names = {}
+    for version in sorted(versions):
+        names[version] = stdlib_names(version)
+        if names[version] is not None:
+            continue
+        if version not in recorded:
+            sys.exit(
+                f"ERROR: no Python {version} to ask, and reserved-names.json has no list for it: "
+                f"put python{version} on PATH, or make the python:{version}-slim image "
+                f"(bash scripts/make-base-images.sh {version}). Nothing was written."
+            )
+        print(f"no Python {version} here: keeping its recorded standard-library names")
+        names[version] = recorded[version]
+    return names
 
 
 def locked_import_names():
@@ -128,10 +152,9 @@ def locked_import_names():
     return sorted(n for n in names if n.isidentifier())
 
 
-def write_reserved_names():
-    versions = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
+def write_reserved_names(stdlib):
     table = {
-        "stdlib": {v: stdlib_names(v) for v in sorted(versions)},
+        "stdlib": stdlib,
         "locked": locked_import_names(),
         "special": SPECIAL,
     }
@@ -141,8 +164,17 @@ def write_reserved_names():
 
 
 def main():
-    if sys.argv[1:] == ["--reserved-only"]:
-        write_reserved_names()
+    parser = argparse.ArgumentParser(
+        description="Regenerate templates/locks/ (the poetry.lock files, their exported "
+        "requirements.txt) and templates/locks/reserved-names.json."
+    )
+    parser.add_argument(
+        "--reserved-only", action="store_true", help="rewrite reserved-names.json alone"
+    )
+    options = parser.parse_args()
+    stdlib = every_stdlib()
+    if options.reserved_only:
+        write_reserved_names(stdlib)
         return 0
     levels = json.loads((ROOT / "cookiecutter.json").read_text())["_levels"]
     by_lock = {}
@@ -169,7 +201,7 @@ def main():
             for name in ("poetry.lock", "requirements.txt"):
                 shutil.copyfile(project / name, folder / name)
         print(f"[{lock}] wrote {folder.relative_to(ROOT)}/poetry.lock and requirements.txt")
-    write_reserved_names()
+    write_reserved_names(stdlib)
     return 0
 
 

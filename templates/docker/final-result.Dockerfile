@@ -7,8 +7,8 @@ FROM python:{{ cookiecutter.python_version }}
 
 WORKDIR /app
 
-# requirements.txt is exported from poetry.lock and committed (pre-commit
-# keeps it current), so no Poetry runs here
+# requirements.txt is exported from poetry.lock and committed (CI fails when
+# it falls behind the lock), so no Poetry runs here
 COPY requirements.txt ./
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --require-hashes -r requirements.txt \
