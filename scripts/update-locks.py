@@ -23,8 +23,8 @@ the project folder's name, before anything is written):
 
 Every offered Python is asked before anything is written. One that is
 neither on PATH nor an image here keeps the list the table already has for it
-(a Python's standard-library module names are fixed within its minor version),
-and the script says so; one the table does not have yet stops it first.
+(a patch release rarely adds a module: 3.13's added _apple_support), and the
+script says so; one the table does not have yet stops it first.
 
 Poetry is run as `python -m poetry` from the interpreter running this script,
 so run it with .venv/bin/python after bash scripts/dev-env (the test
