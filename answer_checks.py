@@ -284,6 +284,16 @@ def choice_problems(answers):
                 f"{template['_extensions']!r}. Bake without changing _extensions."
             ),
         )
+    if answers.get("_new_lines") != template["_new_lines"]:
+        yield (
+            "_new_lines",
+            (
+                f"_new_lines {answers.get('_new_lines')!r} is not this template's "
+                f"{template['_new_lines']!r}: the project's files have LF line endings "
+                "everywhere (Git, Poetry and the image build write them so). Bake without "
+                "changing _new_lines."
+            ),
+        )
     unknown = sorted(key for key in answers if key.startswith("_") and key not in template)
     unknown = [key for key in unknown if key not in BOOKKEEPING]
     if unknown:

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+import answer_checks
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import bake_into, refused_bake
 from harness.docker import engine
@@ -467,6 +468,19 @@ def test_package_names_that_would_shadow_something_are_refused(package, tmp_path
     assert "would shadow" in errors[0]
 
 
+FLAT_LEVELS = [level for level in LEVELS if not LEVEL_FACTS[level]["src_layout"]]
+
+
+@pytest.mark.parametrize("level", FLAT_LEVELS)
+def test_no_package_name_can_match_a_file_next_to_the_package_up_to_case(level, tmp_path):
+    """macOS and Windows ignore case: a package folder `dockerfile/` and the file `Dockerfile`
+    could not both exist there, so every such name is refused."""
+    project = bake_into(tmp_path, docker_level=level)
+    names = {entry.name.lower() for entry in project.iterdir()} - {"hello_service"}
+    allowed = [name for name in names if name.isidentifier() and not answer_checks.shadowed(name)]
+    assert allowed == []
+
+
 @pytest.mark.parametrize("package", ["__pycache__", "__main__", "_private", "a" * 41])
 def test_package_names_that_are_not_plain_identifiers_are_refused(package, tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, package_name=package)
@@ -727,6 +741,9 @@ REPLAYED = {
         {"_extensions": [*COOKIECUTTER["_extensions"], "jinja2.ext.do"]},
         "_extensions ['answers_extension.AnswersExtension', 'jinja2.ext.do']",
     ),
+    "windows-line-endings": ({"_new_lines": "\r\n"}, "_new_lines '\\r\\n' is not"),
+    "not-a-line-ending": ({"_new_lines": "X"}, "_new_lines 'X' is not"),
+    "line-endings-as-null": ({"_new_lines": None}, "_new_lines None is not"),
     "copied-without-render": ({"_copy_without_render": ["*"]}, "_copy_without_render: not"),
     "slug-as-a-number": ({"project_slug": 5}, "project_slug must be text, not 5."),
     "tools-as-text": ({"_tools": "x"}, "_tools must be a table"),
