@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # Make sure the Docker engine has python:X and python:X-slim base images.
 #
-#   scripts/make-base-images.sh [PYTHON_VERSION ...]     (default: 3.11 3.13 3.14)
+#   scripts/make-base-images.sh [PYTHON_VERSION ...]     (default: 3.11 3.13 3.14 3.15)
 #
 # For each version: an image the engine already has is kept as it is; a
 # missing one is pulled. Only when the pull fails (an engine with no registry
 # access) is a local stand-in built from Debian packages:
-#   python:X-slim  debootstrap minbase + python3, python3-venv and the Python
+#   python:X-slim  debootstrap minbase + Python X, its venv module and headers
 #                  headers (as the official slim image has them), with a venv
 #                  at /usr/local (the official image's layout: /usr/local/bin
 #                  python and pip, site-packages holding pip alone), and no
 #                  .pyc files (the official images delete them)
-#   python:X       the slim stand-in plus build-essential, python3-dev,
+#   python:X       the slim stand-in plus build-essential, Python X's -dev package,
 #                  libpq-dev, git and curl (what the official full image has
 #                  for compiling)
 # Stand-ins carry the label org.pydocker-template.stand-in=<debian suite>.
 #
 # Only versions some Debian suite ships can be made this way:
-#   3.11 (bookworm), 3.13 (trixie), 3.14 (forky, Debian testing). No suite
-#   ships 3.12: it is reported, and the script exits 1 after doing what it can.
+#   3.11 (bookworm), 3.13 (trixie), 3.14 (forky, Debian testing), 3.15 (sid,
+#   Debian unstable, next to its default 3.14). No suite ships 3.12: it is
+#   reported, and the script exits 1 after doing what it can.
 #
 # Environment:
 #   DEBIAN_MIRROR       mirror for debootstrap (default: debootstrap's own)
@@ -28,7 +29,7 @@
 set -euo pipefail
 
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13 3.14)
+[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13 3.14 3.15)
 
 say() { printf '[base-images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -38,7 +39,17 @@ suite_for() {
     3.11) echo bookworm ;;
     3.13) echo trixie ;;
     3.14) echo forky ;;
+    3.15) echo sid ;;
     *) echo "" ;;
+  esac
+}
+
+# Debian's name for Python X in its suite: python3 where X is the suite's
+# default, python3.X where the suite ships X beside its default
+debian_python_for() {
+  case "$1" in
+    3.15) echo python3.15 ;;
+    *) echo python3 ;;
   esac
 }
 
@@ -66,7 +77,8 @@ host_ca_bundle() {
 }
 
 build_slim() {  # version suite workdir
-  local version=$1 suite=$2 work=$3 root=$3/rootfs mirror=() ca
+  local version=$1 suite=$2 work=$3 root=$3/rootfs mirror=() ca py
+  py=$(debian_python_for "$version")
   mkdir -p "$work"
   command -v debootstrap >/dev/null || die "debootstrap is needed to build stand-ins (apt-get install debootstrap)."
   [ -n "${DEBIAN_MIRROR:-}" ] && mirror=("$DEBIAN_MIRROR")
@@ -80,7 +92,7 @@ build_slim() {  # version suite workdir
     ln -s sid "$work/debootstrap/scripts/$suite"
     export DEBOOTSTRAP_DIR="$work/debootstrap"
   fi
-  debootstrap --variant=minbase --include=python3,python3-venv,libpython3-dev,ca-certificates \
+  debootstrap --variant=minbase --include="$py,$py-venv,lib$py-dev,ca-certificates" \
     "$suite" "$root" "${mirror[@]}" > "$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap $suite failed (log above)."; }
   ca=$(host_ca_bundle)
@@ -90,7 +102,7 @@ build_slim() {  # version suite workdir
   # date; apt in the stand-in (and in Dockerfiles built on it) accepts that
   echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99stand-in-valid-until"
   say "python:$version-slim: venv at /usr/local, current pip, Poetry mirror plugin"
-  chroot "$root" python3 -m venv /usr/local
+  chroot "$root" "python$version" -m venv /usr/local
   local idx
   idx=$(index_url)
   chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin PIP_INDEX_URL="$idx" PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
@@ -119,14 +131,15 @@ build_slim() {  # version suite workdir
 }
 
 build_full() {  # version workdir
-  local version=$1 work=$2
-  say "python:$version: slim stand-in + build-essential python3-dev libpq-dev git curl"
+  local version=$1 work=$2 py
+  py=$(debian_python_for "$version")
+  say "python:$version: slim stand-in + build-essential $py-dev libpq-dev git curl"
   mkdir -p "$work/full"
   cat > "$work/full/Dockerfile" <<EOF
 FROM python:$version-slim
 RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
-      build-essential python3-dev libpq-dev git curl \\
+      build-essential $py-dev libpq-dev git curl \\
  && rm -rf /var/lib/apt/lists/* \\
  && find /usr/lib/python3* /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
 EOF

@@ -252,7 +252,7 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
     commit_all(project, "baked")
 
     settings = json.loads((template / "cookiecutter.json").read_text())
-    settings["python_version"].append("3.15")
+    settings["python_version"].append("3.16")
     for facts in settings["_levels"].values():
         facts["changelog"] = True
     (template / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
@@ -275,11 +275,11 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
     git("commit", "-q", "-m", "template: new fact, filter, file, hook step, Python", cwd=template)
 
     cruft("update", "--skip-apply-ask", "--project-dir", project,
-          "--variables-to-update", json.dumps({"python_version": "3.15"}), cwd=project)  # fmt: skip
+          "--variables-to-update", json.dumps({"python_version": "3.16"}), cwd=project)  # fmt: skip
 
     assert (project / "CHANGELOG.md").read_text() == "HELLO SERVICE\n"
     assert (project / "HOOKED").read_text() == "hello-service\n"
-    assert "3.15" in (project / "Dockerfile").read_text()
+    assert "3.16" in (project / "Dockerfile").read_text()
     assert leftovers(project) == []
     state = json.loads((project / ".cruft.json").read_text())
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
@@ -292,7 +292,7 @@ def test_one_process_baking_two_template_versions_judges_each_by_its_own_files(
 
     newer = make_template_repo(tmp_path / "newer")
     settings = json.loads((newer / "cookiecutter.json").read_text())
-    settings["python_version"].append("3.15")
+    settings["python_version"].append("3.16")
     (newer / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
 
     older = cookiecutter(str(template_repo), no_input=True, output_dir=str(tmp_path / "a"))
@@ -300,10 +300,10 @@ def test_one_process_baking_two_template_versions_judges_each_by_its_own_files(
         str(newer),
         no_input=True,
         output_dir=str(tmp_path / "b"),
-        extra_context={"python_version": "3.15"},
+        extra_context={"python_version": "3.16"},
     )
     assert "python:3.13" in (Path(older) / "Dockerfile").read_text()
-    assert "python:3.15" in (Path(newest) / "Dockerfile").read_text()
+    assert "python:3.16" in (Path(newest) / "Dockerfile").read_text()
 
 
 def test_git_ignores_output_folders_at_the_root_only(tmp_path):

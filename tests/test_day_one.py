@@ -13,13 +13,16 @@ import os
 import re
 import runpy
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from harness.gunicorn import log_line
-from harness.matrix import LEVELS, Answers, every_level, for_answers
+from harness.matrix import LEVELS, PYTHONS, Answers, every_level, for_answers
 from harness.net import free_port, get_json, poll
 from harness.process import run, stop
 from harness.process import start as start_in_background
@@ -225,3 +228,17 @@ def test_readmes_first_section_runs_and_tests_the_app_the_same_at_every_level(ba
     assert "poetry run flask run --debug" in first
     assert "poetry run pytest" in first
     assert {level for level, text in firsts.items() if text != first} == set()
+
+
+def test_the_project_installs_on_every_offered_python_and_its_readme_says_which(bake):
+    project = bake(Answers(LEVELS[0])).path
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    accepted = SpecifierSet(pyproject["project"]["requires-python"])
+    offered = sorted(PYTHONS, key=Version)
+    oldest, newest = Version(offered[0]), Version(offered[-1])
+
+    assert [python for python in offered if python not in accepted] == []
+    assert f"3.{oldest.minor - 1}" not in accepted
+    assert f"3.{newest.minor + 1}" not in accepted
+    first = first_section((project / "README.md").read_text())
+    assert f"With Python {oldest} to {newest} and Poetry 2" in first
