@@ -6,7 +6,7 @@
 # For each version: an image the engine already has is kept as it is; a
 # missing one is pulled. Only when the pull fails (an engine with no registry
 # access) is a local stand-in built from Debian packages:
-#   python:X-slim  debootstrap minbase + Python X, its venv module and headers
+#   python:X-slim  debootstrap minbase + Python X, its venv module and its
 #                  headers (as the official slim image has them), with a venv
 #                  at /usr/local (the official image's layout: /usr/local/bin
 #                  python and pip, site-packages holding pip alone), and no
