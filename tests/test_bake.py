@@ -1,6 +1,6 @@
 """Fast tier: every combination of answers bakes into a clean, consistent project.
 
-Every test runs once per combination in harness.matrix.full_matrix() (80
+Every test runs once per combination in harness.matrix.full_matrix() (100
 today), or once per combination it applies to; `project` is the baked
 project (tests/conftest.py).
 """
