@@ -17,6 +17,8 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).parent
 RESERVED_NAMES = TEMPLATE / "templates" / "locks" / "reserved-names.json"
+# The project's own files, as the template names them
+PROJECT_FILES = next(TEMPLATE.glob("{{ project_folder*"))
 
 
 @cache
@@ -174,13 +176,20 @@ def name_problems(answers):
         )
     elif WINDOWS_DEVICE.fullmatch(package):
         yield ("package_name", windows_device(named, f"Use one such as '{package}_service'."))
-    else:
-        clash = shadowed(package)
-        if clash:
-            yield (
-                "package_name",
-                (f"{named} would shadow {clash}. Pick another name, e.g. '{package}_service'."),
-            )
+    elif clash := shadowed(package):
+        yield (
+            "package_name",
+            (f"{named} would shadow {clash}. Pick another name, e.g. '{package}_service'."),
+        )
+    elif twin := case_twin(package):
+        yield (
+            "package_name",
+            (
+                f"{named} is the project's file {twin} but for case, which macOS and Windows "
+                "ignore: at steps 1-4 the package folder sits next to it, and the two could "
+                f"not both exist there. Pick another name, e.g. '{package}_service'."
+            ),
+        )
 
 
 def device_slug_problem(slug: str, name: str) -> str:
@@ -198,6 +207,11 @@ def windows_device(named: str, fix: str) -> str:
         f"{named} is a device name on Windows (like con, nul or com1), which no folder there "
         f"can have: the project could not be cloned or baked there. {fix}"
     )
+
+
+def case_twin(package):
+    """The project's root file whose name is `package` but for case (Dockerfile), or None."""
+    return next((f.name for f in PROJECT_FILES.iterdir() if f.name.lower() == package), None)
 
 
 def shadowed(package):

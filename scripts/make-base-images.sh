@@ -55,6 +55,9 @@ debian_python_for() {
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# debootstrap's own scripts (one per suite), as installed or as the caller points to them
+host_debootstrap=${DEBOOTSTRAP_DIR:-/usr/share/debootstrap}
+
 command -v docker >/dev/null || die "docker is not on PATH; install the Docker engine first."
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer (is dockerd running?)."
 
@@ -85,14 +88,15 @@ build_slim() {  # version suite workdir
   say "python:$version-slim: debootstrap $suite (about a minute)"
   # An older debootstrap may not know a newer suite by name (forky on a
   # bookworm host): Debian's testing suites bootstrap with the sid script
-  local scripts=${DEBOOTSTRAP_DIR:-/usr/share/debootstrap}
+  # (a copy of its scripts for this one run, which the next version must not see)
+  local scripts=$host_debootstrap
   if [ ! -e "$scripts/scripts/$suite" ]; then
     say "python:$version-slim: this debootstrap has no '$suite' script; using its 'sid' script"
-    cp -r "$scripts" "$work/debootstrap"
+    cp -r "$host_debootstrap" "$work/debootstrap"
     ln -s sid "$work/debootstrap/scripts/$suite"
-    export DEBOOTSTRAP_DIR="$work/debootstrap"
+    scripts="$work/debootstrap"
   fi
-  debootstrap --variant=minbase --include="$py,$py-venv,lib$py-dev,ca-certificates" \
+  DEBOOTSTRAP_DIR="$scripts" debootstrap --variant=minbase --include="$py,$py-venv,lib$py-dev,ca-certificates" \
     "$suite" "$root" "${mirror[@]}" > "$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap $suite failed (log above)."; }
   ca=$(host_ca_bundle)

@@ -44,6 +44,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 from harness import ROOT
+from harness.matrix import LEVEL_FACTS, PYTHONS
 from harness.process import run
 from harness.tools import tool_env
 
@@ -65,7 +66,6 @@ SPECIAL = [
     "src",
     "deploy",  # the Kubernetes manifests' folder, next to the package at steps 1-4
     "export_requirements",  # the lock exporter, next to the package at the project root
-    "dockerfile",  # Dockerfile, next to the package at steps 1-4, where case is ignored
     "build",  # folders .gitignore keeps out, at the root where steps 1-4 put the package
     "dist",
     "htmlcov",
@@ -99,11 +99,10 @@ def stdlib_names(version):
 
 def every_stdlib():
     """Each offered Python's module names, asked now, before anything is written."""
-    versions = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
     target = LOCKS / "reserved-names.json"
     recorded = json.loads(target.read_text())["stdlib"] if target.exists() else {}
     names = {}
-    for version in sorted(versions):
+    for version in sorted(PYTHONS):
         names[version] = stdlib_names(version)
         if names[version] is not None:
             continue
@@ -177,9 +176,8 @@ def main():
     if options.reserved_only:
         write_reserved_names(stdlib)
         return 0
-    levels = json.loads((ROOT / "cookiecutter.json").read_text())["_levels"]
     by_lock = {}
-    for level, facts in levels.items():
+    for level, facts in LEVEL_FACTS.items():
         by_lock.setdefault(facts["lock"], level)
     for lock, level in by_lock.items():
         folder = LOCKS / lock

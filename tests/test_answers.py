@@ -477,8 +477,19 @@ def test_no_package_name_can_match_a_file_next_to_the_package_up_to_case(level, 
     could not both exist there, so every such name is refused."""
     project = bake_into(tmp_path, docker_level=level)
     names = {entry.name.lower() for entry in project.iterdir()} - {"hello_service"}
-    allowed = [name for name in names if name.isidentifier() and not answer_checks.shadowed(name)]
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    allowed = [
+        name
+        for name in sorted(names)
+        if name.isidentifier()
+        and not list(answer_checks.name_problems({**answers, "package_name": name}))
+    ]
     assert allowed == []
+
+
+def test_a_package_name_that_is_dockerfile_but_for_case_is_refused_saying_so(tmp_path, capfd):
+    (error,) = refused_bake(tmp_path, capfd, package_name="dockerfile")
+    assert error.startswith("ERROR: package_name 'dockerfile' is the project's file Dockerfile")
 
 
 @pytest.mark.parametrize("package", ["__pycache__", "__main__", "_private", "a" * 41])
