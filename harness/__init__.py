@@ -18,4 +18,4 @@ ROOT = Path(__file__).resolve().parent.parent
 """The template repository: cookiecutter.json, the project folder, templates/."""
 
 PROJECT_TEMPLATE = next(p for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("{{"))
-"""The folder cookiecutter renders into the project: `{{cookiecutter.project_slug | ...}}`."""
+"""The folder cookiecutter renders into the project: `{{ project_folder(...) }}`."""
