@@ -14,7 +14,6 @@ name and hook).
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from functools import cache
@@ -24,7 +23,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.hooks import valid_hook
 from jinja2 import defaults, pass_context
 
-from answer_checks import JINJA, line_breaking, offered, problems
+from answer_checks import JINJA, PROJECT_FILES, TEMPLATE, line_breaking, offered, problems
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -180,9 +179,6 @@ def level(cookiecutter: dict) -> dict:
     return facts
 
 
-TEMPLATE = Path(__file__).parent
-
-
 @cache
 def template_strings() -> tuple[frozenset[str], frozenset[str]]:
     """What the template itself gives Jinja as a string, not from a file it loads: every text
@@ -200,15 +196,14 @@ def template_strings() -> tuple[frozenset[str], frozenset[str]]:
             for item in value:
                 collect(item)
 
-    collect(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")))
+    collect(offered())
     # The hooks cookiecutter would run, and so render (read as it reads them)
     texts.update(
         hook.read_text(encoding="utf-8", errors="replace")
         for hook in (TEMPLATE / "hooks").iterdir()
         if hook.is_file() and valid_hook(hook.name, Path(hook.name).stem)
     )
-    project = next(p for p in TEMPLATE.iterdir() if p.is_dir() and p.name.startswith("{{"))
-    names = {project.name} | {p.name for p in project.rglob("*")}
+    names = {PROJECT_FILES.name} | {p.name for p in PROJECT_FILES.rglob("*")}
     return frozenset(texts), frozenset(names)
 
 
@@ -308,7 +303,6 @@ class Answers:
             md_text=md_text,
             csv_field=csv_field,
             csv_parts=csv_parts,
-            project_folder=project_folder,
             own_string=own_string,
             level=level,
         )

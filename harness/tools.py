@@ -44,6 +44,23 @@ def tool_env(**extra: str) -> dict[str, str]:
     return env
 
 
+IN_PROJECT = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
+"""How a baked project's README has Poetry work: its virtualenv in the project's .venv."""
+
+
+def poetry(*args: object, cwd: Path | str, timeout: float = 1800, **env: str) -> str:
+    """`poetry ARGS` in `cwd`, the virtualenv's Poetry with tool_env(**env); its stdout."""
+    return run([BIN / "poetry", *args], cwd=cwd, env=tool_env(**env), timeout=timeout).stdout
+
+
+def poetry_export(project: Path, output: Path | str) -> Path:
+    """`poetry export` of `project`'s lock to `output` (relative to `project`), as every
+    committed requirements.txt and every Dockerfile's export holds it: the main and
+    `prod` groups, hashed. The file written."""
+    poetry("export", "--with", "prod", "--output", output, cwd=project)
+    return Path(project, output)
+
+
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "tests@example.com",

@@ -26,8 +26,8 @@ neither on PATH nor an image here keeps the list the table already has for it
 (a patch release rarely adds a module: 3.13's added _apple_support), and the
 script says so; one the table does not have yet stops it first.
 
-Poetry is run as `python -m poetry` from the interpreter running this script,
-so run it with .venv/bin/python after bash scripts/dev-env (the test
+Poetry and uv are the ones next to the interpreter running this script, so
+run it with .venv/bin/python after bash scripts/dev-env (the test
 requirements, and the harness package this script imports). Poetry
 resolves through the index's simple API (the poetry-plugin-pypi-mirror plugin,
 pointed at pip's configured index), which works wherever pip works.
@@ -41,19 +41,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-
 from harness import ROOT
+from harness.baking import bake_into
 from harness.matrix import LEVEL_FACTS, PYTHONS
 from harness.process import run
-from harness.tools import tool_env
+from harness.tools import BIN, poetry, poetry_export, tool_env
 
 LOCKS = ROOT / "templates" / "locks"
-
-
-def poetry(*args, cwd):
-    print(f"  $ poetry {' '.join(args)}", flush=True)
-    run([sys.executable, "-m", "poetry", *args], cwd=cwd, env=tool_env(), timeout=1800)
 
 
 # Names that break a project in ways the other two lists do not cover
@@ -129,9 +123,7 @@ def locked_import_names():
     with tempfile.TemporaryDirectory() as target:
         run(
             [
-                sys.executable,
-                "-m",
-                "uv",
+                BIN / "uv",
                 "pip",
                 "install",
                 "--quiet",
@@ -186,17 +178,12 @@ def main():
             (folder / name).touch()  # baking includes them, even when empty
         print(f"[{lock}] baking a project at {level}", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
-            project = Path(
-                cookiecutter(
-                    str(ROOT),
-                    no_input=True,
-                    output_dir=tmp,
-                    extra_context={"docker_level": level},
-                )
-            )
+            project = bake_into(Path(tmp), docker_level=level)
             (project / "poetry.lock").unlink()
+            print("  $ poetry lock", flush=True)
             poetry("lock", cwd=project)
-            poetry("export", "--with", "prod", "--output", "requirements.txt", cwd=project)
+            print("  $ poetry export --with prod --output requirements.txt", flush=True)
+            poetry_export(project, "requirements.txt")
             for name in ("poetry.lock", "requirements.txt"):
                 shutil.copyfile(project / name, folder / name)
         print(f"[{lock}] wrote {folder.relative_to(ROOT)}/poetry.lock and requirements.txt")

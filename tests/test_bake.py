@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from harness.dockerfiles import parse
 from harness.matrix import every_level, for_answers, full_matrix
 from harness.process import run
-from harness.tools import BIN, CHECKOV, tool_env
+from harness.tools import BIN, CHECKOV, poetry_export, tool_env
 
 EVERY = for_answers(full_matrix())
 
@@ -207,9 +207,7 @@ def test_requirements_txt_is_committed_only_where_the_level_reads_it(project):
 
 @for_answers(a for a in full_matrix() if a.facts["requirements"])
 def test_committed_requirements_equal_poetry_export(project, tmp_path):
-    exported = tmp_path / "requirements.txt"
-    export = ["export", "--with", "prod", "--output", exported]
-    run([BIN / "poetry", *export], cwd=project.path, env=tool_env())
+    exported = poetry_export(project.path, tmp_path / "requirements.txt")
     assert (project.path / "requirements.txt").read_bytes() == exported.read_bytes()
 
 

@@ -24,23 +24,15 @@ from packaging.version import Version
 from harness.gunicorn import log_line
 from harness.matrix import LEVELS, PYTHONS, Answers, every_level, for_answers
 from harness.net import free_port, get_json, poll
-from harness.process import run, stop
-from harness.process import start as start_in_background
-from harness.tools import BIN, tool_env
-
-POETRY_ENV = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
+from harness.process import run, start, stop
+from harness.tools import BIN, IN_PROJECT, poetry, tool_env
 
 
 @pytest.fixture(scope="module")
 def installed(bake, tmp_path_factory):
     """The default bake after the README's install command."""
     project = bake(Answers(LEVELS[0])).copy_to(tmp_path_factory.mktemp("day-one"))
-    run(
-        [BIN / "poetry", "install", "--with", "dev"],
-        cwd=project,
-        timeout=900,
-        env=tool_env(**POETRY_ENV),
-    )
+    poetry("install", "--with", "dev", cwd=project, timeout=900, **IN_PROJECT)
     return project
 
 
@@ -49,10 +41,10 @@ class Server:
 
     def __init__(self, project: Path, args: list[str], **env: str):
         self.log = tempfile.TemporaryFile(mode="w+")
-        self.process = start_in_background(
+        self.process = start(
             [BIN / "poetry", "run", *args],
             cwd=project,
-            env=tool_env(**POETRY_ENV, **env),
+            env=tool_env(**IN_PROJECT, **env),
             output=self.log,
             new_session=True,
         )
@@ -67,8 +59,8 @@ class Server:
 
 
 @pytest.fixture
-def start(installed):
-    """start(args, **env) -> Server; every server is stopped after the test."""
+def serve(installed):
+    """serve(args, **env) -> Server, started now; every server is stopped after the test."""
     servers: list[Server] = []
 
     def _start(args: list[str], **env: str) -> Server:
@@ -80,16 +72,16 @@ def start(installed):
         server.stop()
 
 
-def gunicorn(start, port: int, **env: str) -> Server:
+def gunicorn(serve, port: int, **env: str) -> Server:
     """`poetry run gunicorn <package>.main:app` on loopback, answering /."""
-    server = start(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", PORT=str(port), **env)
+    server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", PORT=str(port), **env)
     poll(lambda: get_json(port)["service"], 60, f"answer from Gunicorn on {port}")
     return server
 
 
-def test_flask_run_serves_the_app_and_reloads_a_saved_change(installed, start):
+def test_flask_run_serves_the_app_and_reloads_a_saved_change(installed, serve):
     port = free_port()
-    start(["flask", "run", "--debug", "--port", str(port)])
+    serve(["flask", "run", "--debug", "--port", str(port)])
     assert poll(lambda: get_json(port)["service"], 60, "answer") == "hello-service"
 
     source = installed / "src" / "hello_service" / "main.py"
@@ -101,15 +93,15 @@ def test_flask_run_serves_the_app_and_reloads_a_saved_change(installed, start):
         source.write_text(original)
 
 
-def test_gunicorn_runs_after_the_documented_install(start):
+def test_gunicorn_runs_after_the_documented_install(serve):
     port = free_port()
-    gunicorn(start, port)
+    gunicorn(serve, port)
 
     assert get_json(port, "/health") == {"status": "ok"}
 
 
-def test_app_log_lines_reach_gunicorns_log_in_its_format(start):
-    server = gunicorn(start, free_port(), LOG_LEVEL="info")
+def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):
+    server = gunicorn(serve, free_port(), LOG_LEVEL="info")
     poll(lambda: "is ready" in server.output(), 60, "app log line")
 
     log = server.stop()
@@ -117,14 +109,14 @@ def test_app_log_lines_reach_gunicorns_log_in_its_format(start):
     assert re.search(log_line("INFO", r"hello-service is ready \(Python "), log, re.M)
 
 
-def test_app_info_lines_are_dropped_below_log_level_warning(start):
-    server = gunicorn(start, free_port(), LOG_LEVEL="warning")
+def test_app_info_lines_are_dropped_below_log_level_warning(serve):
+    server = gunicorn(serve, free_port(), LOG_LEVEL="warning")
 
     log = server.stop()
     assert "is ready" not in log, log
 
 
-def test_two_local_gunicorns_keep_their_own_control_sockets(installed, start):
+def test_two_local_gunicorns_keep_their_own_control_sockets(installed, serve):
     def socket_of(server: Server) -> str:
         return poll(
             lambda: re.findall(r"Control socket listening at (\S+)", server.output()),
@@ -132,8 +124,8 @@ def test_two_local_gunicorns_keep_their_own_control_sockets(installed, start):
             "control socket",
         )[0]
 
-    first = gunicorn(start, free_port())
-    second = gunicorn(start, free_port())
+    first = gunicorn(serve, free_port())
+    second = gunicorn(serve, free_port())
     first_socket, second_socket = socket_of(first), socket_of(second)
     assert first_socket != second_socket
 
@@ -141,7 +133,7 @@ def test_two_local_gunicorns_keep_their_own_control_sockets(installed, start):
     status = run(
         [BIN / "poetry", "run", "gunicornc", "-s", first_socket, "-c", "show workers"],
         cwd=installed,
-        env=tool_env(**POETRY_ENV),
+        env=tool_env(**IN_PROJECT),
         timeout=60,
         check=False,
     )

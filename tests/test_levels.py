@@ -13,8 +13,7 @@ import yaml
 
 from harness.dockerfiles import parse
 from harness.matrix import DEFAULT_PYTHON, LEVELS, TOOLS, Answers, every_level, for_answers
-from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import poetry_export
 
 POETRY_PIN = f"poetry=={TOOLS['poetry']}"
 EXPORT_PIN = f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}"
@@ -46,10 +45,7 @@ def dockerignore_patterns(project):
 
 
 def exported_requirements(project, tmp_path):
-    target = tmp_path / "exported.txt"
-    export = ["export", "--with", "prod", "--output", target]
-    run([BIN / "poetry", *export], cwd=project.path, env=tool_env())
-    return target.read_text()
+    return poetry_export(project.path, tmp_path / "exported.txt").read_text()
 
 
 def assert_multi_stage_export(dockerfile, export_base, server_base):

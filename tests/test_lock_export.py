@@ -17,12 +17,13 @@ import pytest
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
-from harness.matrix import PYTHONS, Answers, for_answers
+from harness.matrix import PYTHONS, every_level, for_answers
 from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import poetry_export
 
 EXPORTER = "export_requirements.py"
-HARDENED = for_answers([Answers("production-hardened")])
+# Every level that ships the exporter
+WITH_EXPORTER = for_answers(a for a in every_level() if a.facts["lock_exporter"])
 ENVIRONMENTS = [
     {"python_version": python, "python_full_version": f"{python}.0", "sys_platform": platform}
     for python, platform in itertools.product(PYTHONS, ("linux", "darwin", "win32"))
@@ -76,14 +77,9 @@ def exporter(project):
     return load_exporter(project)
 
 
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_lists_what_poetry_export_lists(project, tmp_path):
-    poetry = tmp_path / "poetry.txt"
-    run(
-        [BIN / "poetry", "export", "--with", "prod", "--output", poetry],
-        cwd=project.path,
-        env=tool_env(),
-    )
+    poetry = poetry_export(project.path, tmp_path / "poetry.txt")
     ours = tmp_path / "ours.txt"
     run(
         [sys.executable, EXPORTER, "poetry.lock", "--with", "prod", "--output", ours],
@@ -97,7 +93,7 @@ def test_exporter_lists_what_poetry_export_lists(project, tmp_path):
         assert applies(marker, environment) == applies(theirs[name][2], environment), name
 
 
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_leaves_out_groups_not_asked_for(exporter):
     text = exporter.export(
         lock(
@@ -110,20 +106,20 @@ def test_exporter_leaves_out_groups_not_asked_for(exporter):
     assert list(parsed(text)) == ["flask", "gunicorn"]
 
 
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_writes_every_hash_sorted_and_the_locked_version(exporter):
     text = exporter.export(lock(package("flask", ["main"])), {"main"})
     assert text == f"flask==1.0 \\\n    --hash={HASH_A} \\\n    --hash={HASH_B}\n"
 
 
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_keeps_a_marker_for_every_group(exporter):
     windows = 'sys_platform == "win32"'
     text = exporter.export(lock(package("colorama", ["main"], markers=windows)), {"main"})
     assert parsed(text)["colorama"][2] == Marker(windows)
 
 
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_joins_the_markers_of_the_groups_asked_for(exporter):
     markers = {
         "main": 'sys_platform == "win32"',
@@ -139,7 +135,7 @@ def test_exporter_joins_the_markers_of_the_groups_asked_for(exporter):
     assert not marker.evaluate({"sys_platform": "linux", "python_version": "3.13"})
 
 
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_takes_a_group_without_a_marker_as_everywhere(exporter):
     markers = {"main": 'sys_platform == "win32"'}  # prod needs it on every platform
     text = exporter.export(
@@ -173,7 +169,7 @@ def test_exporter_takes_a_group_without_a_marker_as_everywhere(exporter):
     ],
     ids=["old-lock", "git-source", "extra-only", "no-hashes"],
 )
-@HARDENED
+@WITH_EXPORTER
 def test_exporter_refuses_what_it_cannot_export_faithfully(project, tmp_path, locked, named):
     (tmp_path / "poetry.lock").write_text(toml(locked))
     result = run(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import re
+import tomllib
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
@@ -15,11 +15,9 @@ import pytest
 from jinja2 import meta
 
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.matrix import LEVELS
+from harness.matrix import COOKIECUTTER, LEVELS, TOOLS
 from harness.process import run
 
-CONFIG = json.loads((ROOT / "cookiecutter.json").read_text())
-PROJECT = PROJECT_TEMPLATE
 DOCKER = ROOT / "templates" / "docker"
 README = ROOT / "templates" / "readme"
 LEVEL_NAME = "|".join(re.escape(level) for level in LEVELS)
@@ -30,7 +28,7 @@ COMPARISON = re.compile(
 
 
 def template_sources() -> list[Path]:
-    roots = [PROJECT, ROOT / "templates", ROOT / "hooks"]
+    roots = [PROJECT_TEMPLATE, ROOT / "templates", ROOT / "hooks"]
     files = [p for root in roots for p in root.rglob("*") if p.is_file()]
     return [
         *files,
@@ -118,7 +116,7 @@ assert answers.docker_level == "{level}"
 
 
 def test_file_names_hold_one_short_condition():
-    for path in PROJECT.rglob("*"):
+    for path in PROJECT_TEMPLATE.rglob("*"):
         for condition in re.findall(r"{%\s*if (.*?)\s*%}", path.name):
             assert not re.search(r"\b(and|or|not)\b|==|!=", condition), path.name
             assert len(condition) <= 40, f"{path.name}: move the rule into _levels"
@@ -151,14 +149,16 @@ def test_every_text_file_is_checked_out_with_lf_line_endings_on_windows_too():
 
 
 def test_every_level_states_the_same_facts():
-    keys = {name: set(facts) for name, facts in CONFIG["_levels"].items()}
+    keys = {name: set(facts) for name, facts in COOKIECUTTER["_levels"].items()}
     assert set(keys) == set(LEVELS)
     assert len({frozenset(k) for k in keys.values()}) == 1, keys
 
 
 def test_each_level_has_one_dockerfile_named_for_it():
     named = {p.name.removesuffix(".Dockerfile") for p in DOCKER.glob("*.Dockerfile")}
-    variants = {f"{level}-slim" for level, f in CONFIG["_levels"].items() if f["slim_variant"]}
+    variants = {
+        f"{level}-slim" for level, f in COOKIECUTTER["_levels"].items() if f["slim_variant"]
+    }
     assert named == set(LEVELS) | variants
 
 
@@ -248,3 +248,19 @@ def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
     assert removed == ["FROM python:{{ cookiecutter.python_version }} AS server"]
     assert added[0] == "FROM python:{{ cookiecutter.python_version }}-slim AS server"
     assert any("apt-get install" in line for line in added)
+
+
+def test_the_test_requirements_install_the_poetry_and_export_plugin_the_template_pins():
+    requirements = (ROOT / "requirements-test.txt").read_text()
+    assert f"poetry=={TOOLS['poetry']}\n" in requirements
+    assert f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}\n" in requirements
+
+
+@pytest.mark.parametrize(
+    "lock",
+    sorted((ROOT / "templates" / "locks").glob("*/poetry.lock")),
+    ids=lambda lock: lock.parent.name,
+)
+def test_each_shipped_lock_has_the_ruff_the_pre_commit_hooks_run(lock):
+    packages = {p["name"]: p["version"] for p in tomllib.loads(lock.read_text())["package"]}
+    assert packages["ruff"] == TOOLS["ruff"]

@@ -22,7 +22,7 @@ from harness import ROOT
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
-from harness.tools import BIN, GIT_IDENTITY, git, released_labels, tool_env
+from harness.tools import BIN, GIT_IDENTITY, git, poetry_export, released_labels, tool_env
 
 UPSTREAM = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.json").read_text())[
     "repositories"
@@ -294,8 +294,7 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(
     pushed = git("rev-parse", branch, cwd=remote).strip()
     assert pushed == git("rev-parse", "HEAD", cwd=work).strip()
     assert git("show", "--name-only", "--format=", pushed, cwd=work).split() == ["requirements.txt"]
-    fresh = tmp_path / "fresh.txt"
-    run([BIN / "poetry", "export", "--with", "prod", "--output", fresh], cwd=work, env=tool_env())
+    fresh = poetry_export(work, tmp_path / "fresh.txt")
     assert git("show", f"{pushed}:requirements.txt", cwd=work) == fresh.read_text()
     assert f"gunicorn=={bumped} " in fresh.read_text()
     result = bash_step(export_check, work)

@@ -142,7 +142,7 @@ def measure_all(
         say(f"preparing {subject.name} (bake, and lock the dependency change)")
         folder = scratch / "pristine" / subject.name
         folder.mkdir(parents=True)
-        project = prepare.bake(subject, settings.python, folder)
+        project = prepare.bake_subject(subject, settings.python, folder)
         prepared.append(
             Prepared(subject, project, prepare.dependency_change(subject, project, folder))
         )

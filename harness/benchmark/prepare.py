@@ -11,7 +11,7 @@ from pathlib import Path
 from harness import ROOT
 from harness.baking import bake_into
 from harness.process import run
-from harness.tools import BIN, tool_env
+from harness.tools import BIN, poetry, poetry_export, tool_env
 
 REFERENCES_DIR = ROOT / "benchmark" / "references"
 REFERENCES = {
@@ -40,7 +40,7 @@ def subjects(levels: list[str], references: bool) -> list[Subject]:
     return chosen
 
 
-def bake(subject: Subject, python: str, folder: Path) -> Path:
+def bake_subject(subject: Subject, python: str, folder: Path) -> Path:
     """The default project at the subject's level (pre-commit off), with a reference's files."""
     answers = {"docker_level": subject.level, "python_version": python, "use_pre_commit": False}
     project = bake_into(folder, **answers)
@@ -84,16 +84,14 @@ def dependency_change(subject: Subject, project: Path, scratch: Path) -> dict[st
     text = pyproject.read_text()
     assert FLASK in text
     pyproject.write_text(text.replace(FLASK, f"{FLASK}    {EXTRA_DEPENDENCY},\n"))
-    env = tool_env()
     if subject.name == "uv-example":
-        run([BIN / "uv", "lock"], cwd=changed, env=env, timeout=1800)
+        run([BIN / "uv", "lock"], cwd=changed, env=tool_env(), timeout=1800)
         names = ["pyproject.toml", "uv.lock"]
     else:
-        run([BIN / "poetry", "lock"], cwd=changed, env=env, timeout=1800)
+        poetry("lock", cwd=changed)
         names = ["pyproject.toml", "poetry.lock"]
         if (changed / "requirements.txt").exists():
-            export = ["export", "--with", "prod", "--output", "requirements.txt"]
-            run([BIN / "poetry", *export], cwd=changed, env=env, timeout=1800)
+            poetry_export(changed, "requirements.txt")
             names.append("requirements.txt")
     return {name: (changed / name).read_bytes() for name in names}
 
