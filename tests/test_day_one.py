@@ -100,6 +100,13 @@ def test_gunicorn_runs_after_the_documented_install(serve):
     assert get_json(port, "/health") == {"status": "ok"}
 
 
+def test_gunicorn_with_host_colons_answers_on_ipv4_too(serve):
+    port = free_port()
+    serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port))
+
+    assert poll(lambda: get_json(port)["service"], 60, "answer over IPv4") == "hello-service"
+
+
 def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):
     server = gunicorn(serve, free_port(), LOG_LEVEL="info")
     poll(lambda: "is ready" in server.output(), 60, "app log line")
@@ -177,6 +184,23 @@ def test_the_users_runtime_folder_comes_first(conf, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
 
     assert conf()["worker_tmp_dir"] == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"),
+    [
+        ("0.0.0.0", "0.0.0.0:8000"),
+        ("127.0.0.1", "127.0.0.1:8000"),
+        ("::", "[::]:8000"),
+        ("::1", "[::1]:8000"),
+        ("[::1]", "[::1]:8000"),
+    ],
+)
+def test_host_is_bound_as_given_with_an_ipv6_address_in_brackets(conf, monkeypatch, host, bind):
+    monkeypatch.setenv("HOST", host)
+    monkeypatch.delenv("PORT", raising=False)
+
+    assert conf()["bind"] == bind
 
 
 # --- What the files promise, at every level --------------------------------------------

@@ -95,6 +95,19 @@ def test_step1_is_one_stage_installing_requirements_without_poetry(project):
     assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
 
 
+def ignored(patterns: list[str]) -> set[str]:
+    """Ignore patterns, each as a path from the project's root (none of them negated)."""
+    return {p.removeprefix("/").removeprefix("**/").rstrip("/") for p in patterns if p[0] != "!"}
+
+
+@for_answers(a for a in every_level() if not a.facts["allow_list"])
+def test_a_deny_list_dockerignore_keeps_out_everything_git_ignores(project):
+    lines = (project.path / ".gitignore").read_text().splitlines()
+    git_ignores = [line for line in lines if line.strip() and not line.startswith("#")]
+
+    assert ignored(git_ignores) - ignored(dockerignore_patterns(project)) == set()
+
+
 @STEP1
 def test_step1_dockerignore_is_not_an_allow_list(project):
     assert "!src/" not in dockerignore_patterns(project)

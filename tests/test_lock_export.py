@@ -182,6 +182,43 @@ def test_exporter_refuses_what_it_cannot_export_faithfully(project, tmp_path, lo
     assert not (tmp_path / "out.txt").exists()
 
 
+def export_with(project, *options: str, python_options: tuple[str, ...] = ()):
+    """export_requirements.py run on `project`'s own lock with `options`: the finished run."""
+    return run(
+        [sys.executable, *python_options, EXPORTER, "poetry.lock", *options],
+        cwd=project.path,
+        check=False,
+    )
+
+
+@WITH_EXPORTER
+def test_exporter_refuses_a_group_that_no_locked_package_belongs_to(project):
+    result = export_with(project, "--with", "prd", "--output", "misspelt.txt")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("ERROR: cannot export poetry.lock: ")
+    assert "group(s) prd (its groups: dev, main, prod)" in result.stderr
+    assert not (project.path / "misspelt.txt").exists()
+
+
+@WITH_EXPORTER
+def test_exporter_reads_comma_separated_groups_as_poetry_does(project):
+    together = export_with(project, "--with", "prod,dev")
+    apart = export_with(project, "--with", "prod", "--with", "dev")
+
+    assert together.returncode == apart.returncode == 0, together.stderr + apart.stderr
+    assert together.stdout == apart.stdout
+    assert "gunicorn==" in together.stdout and "pytest==" in together.stdout
+
+
+@WITH_EXPORTER
+def test_exporter_runs_without_docstrings(project):
+    result = export_with(project, "--help", python_options=("-OO",))
+
+    assert result.returncode == 0, result.stderr
+    assert "--with GROUP" in result.stdout
+
+
 def toml(locked: dict) -> str:
     """A lock file's text for `locked` (strings, lists and tables of strings only)."""
     lines = []

@@ -10,7 +10,11 @@ import os
 import tempfile
 
 # Listen on every interface of the container; publish the port with Docker.
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+# An IPv6 address goes in brackets: HOST=:: listens on IPv6 and IPv4 alike.
+host = os.environ.get("HOST", "0.0.0.0")
+if ":" in host and not host.startswith("["):
+    host = f"[{host}]"
+bind = f"{host}:{os.environ.get('PORT', '8000')}"
 
 # A fixed, small default: the host's CPU count says nothing about the CPU
 # share the container gets. Scale with WEB_CONCURRENCY or more replicas.

@@ -36,8 +36,8 @@ ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONPATH=/app/src
 
 # A fixed, unprivileged user, so files and volumes get predictable ownership
-RUN groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid app \
+RUN groupadd --gid 10001 app \
+    && useradd --no-log-init --uid 10001 --gid app \
        --home-dir /nonexistent --shell /usr/sbin/nologin app
 
 WORKDIR /app
