@@ -6,6 +6,9 @@ from pathlib import Path
 
 from harness import ROOT
 
+TRACEBACK = "Traceback (most recent call last):"
+"""How Python starts a traceback: a refusal prints none (an answer may hold "Traceback")."""
+
 
 def bake_into(
     output: Path,
@@ -43,5 +46,5 @@ def refused_bake(output: Path, capfd, **answers: object) -> list[str]:
         bake_into(output, **answers)
     err = capfd.readouterr().err
     assert not list(output.iterdir()), f"a refused bake left {list(output.iterdir())}"
-    assert "Traceback" not in err, err
+    assert TRACEBACK not in err, err
     return [line for line in err.splitlines() if line.startswith("ERROR: ")]

@@ -28,11 +28,18 @@
 #   STAND_IN_WORKDIR    scratch folder (default: a fresh temporary folder)
 set -euo pipefail
 
-versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13 3.14 3.15)
-
 say() { printf '[base-images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo pipefail/{/^set /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+esac
+versions=("$@")
+[ ${#versions[@]} -gt 0 ] || versions=(3.11 3.13 3.14 3.15)
+for version in "${versions[@]}"; do
+  [[ $version =~ ^3\.[0-9]+$ ]] \
+    || die "'$version' is not a Python version: give versions such as 3.13 (--help says more)"
+done
 
 suite_for() {
   case "$1" in

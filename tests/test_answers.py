@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 
 import answer_checks
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import bake_into, refused_bake
+from harness.baking import TRACEBACK, bake_into, refused_bake
 from harness.docker import engine
 from harness.dockerfiles import parse
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
@@ -102,14 +102,17 @@ def assert_answers_round_trip(project: Path, answers: dict) -> None:
 
 def assert_files_parse(project: Path) -> None:
     for path in project.rglob("*"):
-        if path.suffix in {".yaml", ".yml"}:
-            yaml.safe_load(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".toml" or path.name == "poetry.lock":
-            tomllib.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".json":
-            json.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".py":
-            compile(path.read_bytes(), str(path), "exec")
+        try:
+            if path.suffix in {".yaml", ".yml"}:
+                yaml.safe_load(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".toml" or path.name == "poetry.lock":
+                tomllib.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".py":
+                compile(path.read_bytes(), str(path), "exec")
+        except (yaml.YAMLError, ValueError, SyntaxError) as error:  # TOML's and JSON's too
+            pytest.fail(f"{path.relative_to(project)} does not parse: {error}")
     for dockerfile in project.glob("*Dockerfile"):
         assert parse(dockerfile).stages
         run([BIN / "hadolint", dockerfile], cwd=project)  # as the baked CI does
@@ -213,7 +216,7 @@ def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
             project = bake_into(output, project_slug="any-answer", docker_level=level, **typed)
         except FailedHookException:
             err = capfd.readouterr().err
-            assert "Traceback" not in err, err
+            assert TRACEBACK not in err, err
             named = set(re.findall(r"^ERROR: (\w+)", err, re.M))
             assert named, err
             # Only answers holding something refusable are refused, each by name
@@ -291,6 +294,26 @@ def test_an_answer_that_is_its_own_default_expression_bakes_as_the_default(tmp_p
     package_default = COOKIECUTTER["package_name"]
     project = bake_into(tmp_path, package_name=package_default)
     assert (project / "src" / "hello_service" / "main.py").is_file()
+
+
+# What YAML, TOML, JSON, Markdown and a Dockerfile read as syntax, in one line
+SYNTAX_TEXT = "- &a *a !t {x: [y]} #c: 'q\" \\ $HOME `e` | > % @"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_format_syntax_in_every_free_text_answer_bakes_files_that_parse_and_read_back(
+    level, tmp_path
+):
+    answers = {
+        "project_name": SYNTAX_TEXT,
+        "description": SYNTAX_TEXT,
+        "author_name": SYNTAX_TEXT.replace(">", ""),  # the authors label reads Name <address>
+        "author_email": "o'hara+x#y@example.com",
+    }
+    project = bake_into(tmp_path, project_slug="syntax", docker_level=level, **answers)
+
+    assert_files_parse(project)
+    assert_answers_round_trip(project, answers)
 
 
 @pytest.mark.parametrize("folder", ["odd{#1}", "odd{{x}}", "odd{%y%}"])

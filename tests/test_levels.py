@@ -6,9 +6,13 @@ README (templates/readme/<level>.md); each has trait tests of its own here.
 
 from __future__ import annotations
 
+import json
 import re
+import runpy
 import tomllib
+import urllib.request
 
+import pytest
 import yaml
 
 from harness.dockerfiles import parse
@@ -386,6 +390,27 @@ def test_production_hardened_checks_its_health_with_python_on_port_8000(project)
     assert runtime.all("EXPOSE")[0].value == "8000"
 
 
+@pytest.mark.parametrize("port", [None, "9000"], ids=["default-port", "PORT=9000"])
+@HARDENED
+def test_the_health_check_asks_health_on_the_port_gunicorn_binds(project, monkeypatch, port):
+    runtime = parse(project.path / "Dockerfile").final
+    (healthcheck,) = runtime.all("HEALTHCHECK")
+    python, flag, code = json.loads(healthcheck.value.partition("CMD")[2])
+    if port is None:
+        monkeypatch.delenv("PORT", raising=False)
+    else:
+        monkeypatch.setenv("PORT", port)
+    monkeypatch.delenv("HOST", raising=False)
+    bound = runpy.run_path(str(project.path / "gunicorn.conf.py"))["bind"].rpartition(":")[2]
+    asked = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: asked.append(url))
+
+    exec(code, {})
+
+    assert (python, flag) == ("python", "-c")
+    assert asked == [f"http://127.0.0.1:{bound}/health"]
+
+
 @HARDENED
 def test_production_hardened_labels_the_image_with_version_and_revision(project):
     runtime = parse(project.path / "Dockerfile").final
@@ -439,11 +464,17 @@ def levels_with_trait_tests() -> set[str]:
     covered = set()
     for name, test in globals().items():
         for mark in getattr(test, "pytestmark", []) if name.startswith("test_") else []:
+            if mark.name != "parametrize" or mark.args[0] != "project":
+                continue
             levels = {param.values[0].docker_level for param in mark.args[1]}
-            if mark.name == "parametrize" and len(levels) == 1:
+            if len(levels) == 1:
                 covered |= levels
     return covered
 
 
 def test_every_level_has_a_trait_test():
-    assert levels_with_trait_tests() == set(LEVELS)
+    missing = set(LEVELS) - levels_with_trait_tests()
+    assert not missing, (
+        f"{sorted(missing)}: add a test of what defines the level to tests/test_levels.py, "
+        'parametrised with for_answers([Answers("<level>")])'
+    )

@@ -150,8 +150,13 @@ def test_every_text_file_is_checked_out_with_lf_line_endings_on_windows_too():
 
 def test_every_level_states_the_same_facts():
     keys = {name: set(facts) for name, facts in COOKIECUTTER["_levels"].items()}
-    assert set(keys) == set(LEVELS)
-    assert len({frozenset(k) for k in keys.values()}) == 1, keys
+    assert set(keys) == set(LEVELS), (
+        "docker_level's choices and the _levels table in cookiecutter.json name different "
+        f"levels: {sorted(set(keys) ^ set(LEVELS))}"
+    )
+    assert len({frozenset(k) for k in keys.values()}) == 1, (
+        f"every level in _levels states every fact: {keys}"
+    )
 
 
 def test_each_level_has_one_dockerfile_named_for_it():
@@ -159,7 +164,24 @@ def test_each_level_has_one_dockerfile_named_for_it():
     variants = {
         f"{level}-slim" for level, f in COOKIECUTTER["_levels"].items() if f["slim_variant"]
     }
-    assert named == set(LEVELS) | variants
+    assert named == set(LEVELS) | variants, (
+        f"templates/docker/ has {sorted(named - set(LEVELS) - variants)} without a level, "
+        f"and no <level>.Dockerfile for {sorted(set(LEVELS) | variants - named)}"
+    )
+
+
+def test_each_level_has_its_readme_section_a_prompt_label_and_a_row_in_the_readme():
+    sections = {p.stem for p in README.glob("*.md") if not p.name.startswith("_")}
+    labels = set(COOKIECUTTER["__prompts__"]["docker_level"]) - {"__prompt__"}
+    rows = set(
+        re.findall(
+            r"^\| `([a-z0-9-]+)`(?: \(default\))? \|", (ROOT / "README.md").read_text(), re.M
+        )
+    )
+
+    assert sections == set(LEVELS), "templates/readme/<level>.md, one per level"
+    assert labels == set(LEVELS), "cookiecutter.json __prompts__.docker_level, one per level"
+    assert set(LEVELS) <= rows, "README.md's table of levels, one row per level"
 
 
 @pytest.mark.parametrize("path", sorted(DOCKER.glob("*.Dockerfile")), ids=lambda p: p.name)
