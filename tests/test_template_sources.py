@@ -53,6 +53,59 @@ def test_no_template_or_hook_compares_a_level_name(path):
     assert not found, f"{path.relative_to(ROOT)} compares level names: {found}; read a fact"
 
 
+JINJA_SOURCES = [
+    p for p in template_sources() if p.suffix != ".py" or p.parent.name == "hooks" or "{" in p.name
+]
+
+
+def level_name_uses(source: str) -> list[str]:
+    """What a Jinja template does with the level's name (`cookiecutter.docker_level`, or a
+    level's name written out) other than print it or join it into a path: a comparison,
+    a test, a method call, a variable holding it."""
+    tree = template_environment().parse(source, name="template")
+    kept = {
+        id(node)
+        for parent in [*tree.find_all(jinja2.nodes.Concat), *tree.find_all(jinja2.nodes.Output)]
+        for node in parent.nodes
+    }
+    found = []
+    for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        key = getattr(node, "attr", None) or getattr(getattr(node, "arg", None), "value", None)
+        if key == "docker_level" and id(node) not in kept:
+            found.append(f"line {node.lineno}: docker_level read in {type(node).__name__}")
+    for node in tree.find_all(jinja2.nodes.Const):
+        if node.value in LEVELS:
+            found.append(f"line {node.lineno}: the level name {node.value!r} in an expression")
+    return found
+
+
+@pytest.mark.parametrize("path", JINJA_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_use_the_level_name_only_to_print_it_or_build_a_path(path):
+    found = level_name_uses(path.read_text(encoding="utf-8"))
+    found += [f"file name: {use}" for use in level_name_uses(path.name)]
+    assert not found, f"{path.relative_to(ROOT)}: {found}; read a fact from _levels instead"
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        '{% if cookiecutter.docker_level.startswith("step-") %}x{% endif %}',
+        '{% if "step" in cookiecutter.docker_level %}x{% endif %}',
+        '{% if cookiecutter.docker_level is sameas "final-result" %}x{% endif %}',
+        '{% set h = "production-hardened" %}{% if cookiecutter.docker_level == h %}x{% endif %}',
+        '{% if cookiecutter["docker_level"] == "final-result" %}x{% endif %}',
+    ],
+)
+def test_the_level_name_check_finds_decisions_a_regex_would_miss(use):
+    assert level_name_uses(use)
+
+
+def test_the_level_name_check_lets_templates_print_the_name_and_include_by_it():
+    assert not level_name_uses(
+        '`{{ cookiecutter.docker_level }}`{% include "docker/" ~ cookiecutter.docker_level %}'
+    )
+
+
 def level_decisions(tree: ast.AST) -> list[str]:
     """Comparisons and `match` cases that involve a level's name, written out or held in a
     module-level constant; a test's own `assert` on a recorded answer is left out."""
@@ -115,11 +168,17 @@ assert answers.docker_level == "{level}"
     ]
 
 
-def test_file_names_hold_one_short_condition():
-    for path in PROJECT_TEMPLATE.rglob("*"):
-        for condition in re.findall(r"{%\s*if (.*?)\s*%}", path.name):
-            assert not re.search(r"\b(and|or|not)\b|==|!=", condition), path.name
-            assert len(condition) <= 40, f"{path.name}: move the rule into _levels"
+@pytest.mark.parametrize(
+    "path",
+    [p for p in PROJECT_TEMPLATE.rglob("*") if "{%" in p.name],
+    ids=lambda p: str(p.relative_to(PROJECT_TEMPLATE)),
+)
+def test_a_conditional_file_name_reads_one_fact_of_the_level(path):
+    conditions = re.findall(r"{%\s*if (.*?)\s*%}", path.name)
+    assert all(re.fullmatch(r"level\(cookiecutter\)\.\w+", c) for c in conditions), (
+        f"{path.name}: a file name's condition is one fact, level(cookiecutter).<fact>; "
+        "compute a rule from the answers once, in answer_filters.level(), and name it there"
+    )
 
 
 # What Windows refuses in a path: git cannot check such a file out there
