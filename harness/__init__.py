@@ -3,7 +3,7 @@
     harness.process          run(), start(), stop(): the one way a command is run
     harness.tools            tool_env(), poetry(), git(): how Poetry, uv, pre-commit and git run
     harness.matrix           the answers: Answers, full_matrix(), for_answers()
-    harness.baking           bake_into(): the template baked outside pytest-cookies
+    harness.baking           bake_into(), refused_bake(): the template baked outside pytest-cookies
     harness.dockerfiles      parse(): a Dockerfile read into stages with a real parser
     harness.docker           the Docker engine, `docker compose` and lifecycle() of a baked project
     harness.net              loopback HTTP: a free port, GET, polling until a service answers

@@ -45,7 +45,8 @@ def tool_env(**extra: str) -> dict[str, str]:
 
 
 IN_PROJECT = {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "POETRY_NO_INTERACTION": "1"}
-"""How a baked project's README has Poetry work: its virtualenv in the project's .venv."""
+"""How the tests run Poetry in a baked project: its virtualenv in the project's .venv,
+and never a prompt."""
 
 
 def poetry(*args: object, cwd: Path | str, timeout: float = 1800, **env: str) -> str:

@@ -197,18 +197,35 @@ def test_exporter_refuses_a_group_that_no_locked_package_belongs_to(project):
 
     assert result.returncode == 1
     assert result.stderr.startswith("ERROR: cannot export poetry.lock: ")
-    assert "group(s) prd (its groups: dev, main, prod)" in result.stderr
+    assert "group(s) 'prd' (its groups: dev, main, prod)" in result.stderr
     assert not (project.path / "misspelt.txt").exists()
 
 
 @WITH_EXPORTER
-def test_exporter_reads_comma_separated_groups_as_poetry_does(project):
+def test_exporter_reads_comma_separated_groups(project):
     together = export_with(project, "--with", "prod,dev")
     apart = export_with(project, "--with", "prod", "--with", "dev")
 
     assert together.returncode == apart.returncode == 0, together.stderr + apart.stderr
     assert together.stdout == apart.stdout
     assert "gunicorn==" in together.stdout and "pytest==" in together.stdout
+
+
+@WITH_EXPORTER
+def test_exporter_compares_group_names_as_poetry_does(project):
+    spelt = export_with(project, "--with", "Prod")
+    canonical = export_with(project, "--with", "prod")
+
+    assert spelt.returncode == canonical.returncode == 0, spelt.stderr + canonical.stderr
+    assert spelt.stdout == canonical.stdout
+
+
+@WITH_EXPORTER
+def test_exporter_refuses_an_empty_group_name(project):
+    result = export_with(project, "--with", "prod,")
+
+    assert result.returncode == 1
+    assert "group(s) '' (its groups" in result.stderr
 
 
 @WITH_EXPORTER

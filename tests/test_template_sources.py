@@ -53,36 +53,60 @@ def test_no_template_or_hook_compares_a_level_name(path):
     assert not found, f"{path.relative_to(ROOT)} compares level names: {found}; read a fact"
 
 
+# Every file cookiecutter renders, or that a rendered file includes or imports
 JINJA_SOURCES = [
-    p for p in template_sources() if p.suffix != ".py" or p.parent.name == "hooks" or "{" in p.name
+    p
+    for root in (PROJECT_TEMPLATE, ROOT / "templates", ROOT / "hooks")
+    for p in root.rglob("*")
+    if p.is_file()
 ]
 
 
+def parents(tree: jinja2.nodes.Node) -> dict[int, jinja2.nodes.Node]:
+    """Each node's parent in a Jinja syntax tree, by the node's id."""
+    found, stack = {}, [tree]
+    while stack:
+        node = stack.pop()
+        for child in node.iter_child_nodes():
+            found[id(child)] = node
+            stack.append(child)
+    return found
+
+
 def level_name_uses(source: str) -> list[str]:
-    """What a Jinja template does with the level's name (`cookiecutter.docker_level`, or a
-    level's name written out) other than print it or join it into a path: a comparison,
-    a test, a method call, a variable holding it."""
+    """What a Jinja template does with the level's name (`cookiecutter.docker_level`,
+    `level.name`, or a level's name written out) other than print it or join it into a path
+    that is printed, included or passed to a macro: a comparison, a test, a method call, a
+    variable holding it."""
+    nodes = jinja2.nodes
     tree = template_environment().parse(source, name="template")
-    kept = {
-        id(node)
-        for parent in [*tree.find_all(jinja2.nodes.Concat), *tree.find_all(jinja2.nodes.Output)]
-        for node in parent.nodes
-    }
+    parent = parents(tree)
+
+    def printed_or_a_path(node) -> bool:
+        above = parent.get(id(node))
+        if isinstance(above, nodes.Concat):
+            above = parent.get(id(above))
+            return isinstance(above, (nodes.Output, nodes.Include, nodes.Call))
+        return isinstance(above, nodes.Output)
+
     found = []
-    for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         key = getattr(node, "attr", None) or getattr(getattr(node, "arg", None), "value", None)
-        if key == "docker_level" and id(node) not in kept:
-            found.append(f"line {node.lineno}: docker_level read in {type(node).__name__}")
-    for node in tree.find_all(jinja2.nodes.Const):
-        if node.value in LEVELS:
-            found.append(f"line {node.lineno}: the level name {node.value!r} in an expression")
+        if key in ("docker_level", "name") and not printed_or_a_path(node):
+            found.append(f"line {node.lineno}: {key} read in an expression")
+    for node in tree.find_all(nodes.Const):
+        if isinstance(parent.get(id(node)), nodes.Getitem):
+            continue  # cookiecutter["docker_level"]: the read above
+        if node.value in LEVELS or node.value == "docker_level":
+            found.append(f"line {node.lineno}: {node.value!r} in an expression")
     return found
 
 
 @pytest.mark.parametrize("path", JINJA_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_templates_use_the_level_name_only_to_print_it_or_build_a_path(path):
     found = level_name_uses(path.read_text(encoding="utf-8"))
-    found += [f"file name: {use}" for use in level_name_uses(path.name)]
+    for part in path.relative_to(ROOT).parts:
+        found += [f"path {part!r}: {use}" for use in level_name_uses(part)]
     assert not found, f"{path.relative_to(ROOT)}: {found}; read a fact from _levels instead"
 
 
@@ -94,6 +118,9 @@ def test_templates_use_the_level_name_only_to_print_it_or_build_a_path(path):
         '{% if cookiecutter.docker_level is sameas "final-result" %}x{% endif %}',
         '{% set h = "production-hardened" %}{% if cookiecutter.docker_level == h %}x{% endif %}',
         '{% if cookiecutter["docker_level"] == "final-result" %}x{% endif %}',
+        '{% if (cookiecutter | level).name.startswith("step") %}x{% endif %}',
+        '{% if cookiecutter.get("docker_level").startswith("step") %}x{% endif %}',
+        '{% if "result" in cookiecutter.docker_level ~ "" %}x{% endif %}',
     ],
 )
 def test_the_level_name_check_finds_decisions_a_regex_would_miss(use):
@@ -102,7 +129,9 @@ def test_the_level_name_check_finds_decisions_a_regex_would_miss(use):
 
 def test_the_level_name_check_lets_templates_print_the_name_and_include_by_it():
     assert not level_name_uses(
-        '`{{ cookiecutter.docker_level }}`{% include "docker/" ~ cookiecutter.docker_level %}'
+        "`{{ cookiecutter.docker_level }}` {{ (cookiecutter | level).name }}"
+        '{% include "docker/" ~ cookiecutter.docker_level %}'
+        '{{ fence(cookiecutter, "docker/" ~ cookiecutter.docker_level ~ ".Dockerfile") }}'
     )
 
 
@@ -225,7 +254,7 @@ def test_each_level_has_one_dockerfile_named_for_it():
     }
     assert named == set(LEVELS) | variants, (
         f"templates/docker/ has {sorted(named - set(LEVELS) - variants)} without a level, "
-        f"and no <level>.Dockerfile for {sorted(set(LEVELS) | variants - named)}"
+        f"and no <level>.Dockerfile for {sorted((set(LEVELS) | variants) - named)}"
     )
 
 
