@@ -27,11 +27,16 @@ COMPARISON = re.compile(
 )
 
 
-def template_sources() -> list[Path]:
+def jinja_sources() -> list[Path]:
+    """Every file cookiecutter renders, or that a rendered file includes or imports."""
     roots = [PROJECT_TEMPLATE, ROOT / "templates", ROOT / "hooks"]
-    files = [p for root in roots for p in root.rglob("*") if p.is_file()]
+    return [p for root in roots for p in root.rglob("*") if p.is_file()]
+
+
+def template_sources() -> list[Path]:
+    """The Jinja sources and the Python modules that render them."""
     return [
-        *files,
+        *jinja_sources(),
         *(
             ROOT / name
             for name in ("answers_extension.py", "answer_filters.py", "answer_checks.py")
@@ -51,15 +56,6 @@ def code_of(path: Path) -> list[str]:
 def test_no_template_or_hook_compares_a_level_name(path):
     found = [m.group(0) for chunk in code_of(path) for m in COMPARISON.finditer(chunk)]
     assert not found, f"{path.relative_to(ROOT)} compares level names: {found}; read a fact"
-
-
-# Every file cookiecutter renders, or that a rendered file includes or imports
-JINJA_SOURCES = [
-    p
-    for root in (PROJECT_TEMPLATE, ROOT / "templates", ROOT / "hooks")
-    for p in root.rglob("*")
-    if p.is_file()
-]
 
 
 def parents(tree: jinja2.nodes.Node) -> dict[int, jinja2.nodes.Node]:
@@ -102,7 +98,7 @@ def level_name_uses(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", JINJA_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", jinja_sources(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_templates_use_the_level_name_only_to_print_it_or_build_a_path(path):
     found = level_name_uses(path.read_text(encoding="utf-8"))
     for part in path.relative_to(ROOT).parts:
