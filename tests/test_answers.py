@@ -44,8 +44,8 @@ LABELLED = next(level for level in LEVELS if LEVEL_FACTS[level]["version_args"])
 def release_labels(project: Path) -> list[str]:
     """The labels the release workflow gives its image, through both actions that read them."""
     release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
-    (job,) = release["jobs"].values()
-    return released_labels(job["steps"][1]["with"]["labels"])
+    (meta,) = [s for s in release["jobs"]["image"]["steps"] if s.get("id") == "meta"]
+    return released_labels(meta["with"]["labels"])
 
 
 # A Dockerfile word made of double-quoted parts and unquoted escapes, as dockerfile_str writes

@@ -375,7 +375,17 @@ def readme_fragment(project) -> str:
 def test_readme_shows_how_to_apply_and_ship_a_release(project):
     text = readme_fragment(project)
     assert "kubectl apply -k deploy/kubernetes" in text
-    assert "kustomize edit set image hello-service=ghcr.io/OWNER/hello-service:" in text
+    assert "kustomize edit set image hello-service=ghcr.io/<owner>/hello-service:" in text
+
+
+@EVERY_LEVEL
+def test_readme_releases_the_tag_the_base_deploys_before_the_first_apply(project):
+    text = readme_fragment(project)
+    (entry,) = yaml.safe_load((project.path / DEPLOY / "kustomization.yaml").read_text())["images"]
+    release = f"git push origin v{entry['newTag']}"
+    assert release in text
+    assert text.index(release) < text.index("kubectl apply -k deploy/kubernetes")
+    assert text.index("replace `OWNER`") < text.index("kubectl apply -k deploy/kubernetes")
 
 
 @EVERY_LEVEL
