@@ -8,12 +8,52 @@ naming the field, the value and the fix.
 
 from __future__ import annotations
 
-import json
-import keyword
-import re
-import unicodedata
-from functools import cache
-from pathlib import Path
+import sys
+
+# What bakes this template: Python 3.9 (functools.cache, str.removeprefix) and cookiecutter 2.2
+# (yes/no questions, __prompts__). Checked before the imports that need them, so that an older
+# host stops with one line naming what to upgrade, in cookiecutter's "Unable to load extension".
+MIN_PYTHON = (3, 9)
+MIN_COOKIECUTTER = (2, 2)
+
+
+def host_problem(python=sys.version_info, cookiecutter: str | None = None) -> str | None:
+    """What is too old on this host to bake the template, and how to upgrade it; or None.
+    `cookiecutter` is the installed distribution's version (by default, read from its
+    metadata: cookiecutter 2.2.0's own __version__ says 2.1.2.dev0)."""
+    if tuple(python[:2]) < MIN_PYTHON:
+        return (
+            "this template needs Python 3.9 or newer to bake, and cookiecutter runs on "
+            f"{python[0]}.{python[1]}: install cookiecutter with a newer Python"
+        )
+    if cookiecutter is None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            cookiecutter = version("cookiecutter")
+        except PackageNotFoundError:  # imported by something else (the tests' helpers)
+            return None
+    numbers = []
+    for part in cookiecutter.split(".")[:2]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        numbers.append(int(digits or 0))
+    if tuple(numbers) < MIN_COOKIECUTTER:
+        return (
+            f"this template needs cookiecutter 2.2 or newer, and this is {cookiecutter}: "
+            "python3 -m pip install -U cookiecutter"
+        )
+    return None
+
+
+if host_problem():
+    raise ImportError(host_problem())
+
+import json  # noqa: E402
+import keyword  # noqa: E402
+import re  # noqa: E402
+import unicodedata  # noqa: E402
+from functools import cache  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 TEMPLATE = Path(__file__).parent
 RESERVED_NAMES = TEMPLATE / "templates" / "locks" / "reserved-names.json"
@@ -51,6 +91,23 @@ ACTION = re.compile(r"[\w.-]+/[\w.-]+(?:/[\w.-]+)*@[0-9a-f]{40} # v\d+(?:\.\d+)*
 BYTE_ORDER_MARK = "\ufeff"
 # What cookiecutter and cruft add to the answers they record, besides the template's own
 BOOKKEEPING = {"_template", "_output_dir", "_repo_dir", "_checkout", "_commit"}
+
+
+# The words cookiecutter's yes/no prompt takes, as it reads them (any case). Cookiecutter 2.7
+# turns such an answer from the command line or a config file into true or false itself;
+# 2.2 to 2.6 and replay files pass it on as text.
+YES = frozenset({"1", "true", "t", "yes", "y", "on"})
+NO = frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+def yes_no(value) -> bool | None:
+    """A yes/no answer as true or false: a boolean, or one of cookiecutter's words for one.
+    None for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in YES | NO:
+        return value.strip().lower() in YES
+    return None
 
 
 def as_json(value) -> str:
@@ -139,11 +196,13 @@ def name_problems(answers):
     form_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
     slug_ok = form_ok and not WINDOWS_DEVICE.fullmatch(slug)
     if not slug:
+        made = not default_slug(answers["project_name"])  # else it was given empty
         yield (
             "project_slug",
             (
-                "project_slug is empty: the project name has no letters or digits to make it "
-                "from. Give one, e.g. project_slug=hello-service."
+                "project_slug is empty"
+                + (": the project name has no letters or digits to make it from" if made else "")
+                + ". Give one, e.g. project_slug=hello-service."
             ),
         )
     elif not form_ok:
@@ -273,12 +332,12 @@ def choice_problems(answers):
                     + ", ".join(template[field])
                 ),
             )
-    if not isinstance(answers["use_pre_commit"], bool):
+    if yes_no(answers["use_pre_commit"]) is None:
         yield (
             "use_pre_commit",
             (
-                f"use_pre_commit {answers['use_pre_commit']!r} is not true or false. "
-                "Give one of those."
+                f"use_pre_commit {answers['use_pre_commit']!r} is neither yes nor no. "
+                "Give true or false (or yes, no, y, n, on, off, 1, 0)."
             ),
         )
     # As JSON, so that 10001.0 is not 10001, nor 1 True

@@ -23,7 +23,15 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.hooks import valid_hook
 from jinja2 import defaults, pass_context
 
-from answer_checks import JINJA, PROJECT_FILES, TEMPLATE, line_breaking, offered, problems
+from answer_checks import (
+    JINJA,
+    PROJECT_FILES,
+    TEMPLATE,
+    line_breaking,
+    offered,
+    problems,
+    yes_no,
+)
 
 # Characters TOML, YAML and Python would need escaped or would read as a line end
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
@@ -154,8 +162,9 @@ def level(cookiecutter: dict) -> dict:
     """The chosen level's facts from `_levels`, plus the rules derived from answers."""
     facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
     # A pre-commit config when asked for, or when the level cannot work without it
-    facts["pre_commit"] = bool(cookiecutter["use_pre_commit"]) or facts["needs_pre_commit"]
-    facts["pre_commit_unasked"] = facts["pre_commit"] and not cookiecutter["use_pre_commit"]
+    asked = bool(yes_no(cookiecutter["use_pre_commit"]))
+    facts["pre_commit"] = asked or facts["needs_pre_commit"]
+    facts["pre_commit_unasked"] = facts["pre_commit"] and not asked
     facts["name"] = cookiecutter["docker_level"]
     # Where the code goes: the package under src/ from step 5 on, next to pyproject.toml before.
     # code_dir is the folder the image build copies and Compose Watch follows.

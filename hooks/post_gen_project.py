@@ -1,7 +1,14 @@
-"""Say what to do next with the baked project."""
+"""Say what to do next with the baked project.
+
+Only says: cookiecutter deletes the project it just wrote when a hook fails, so
+nothing here may fail the bake, not even a closed or full standard output.
+"""
 
 import json
+import os
+import shlex
 import sys
+from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 LEVEL = json.loads(r"""{{ cookiecutter | level | tojson }}""")
@@ -16,7 +23,7 @@ def main():
         )
 
     slug = ANSWERS["project_slug"]
-    steps = [f"cd {slug}", "git init && git add -A"]
+    steps = [f"cd {where()}", "git init && git add -A"]
     if LEVEL["pre_commit"]:
         steps.append("pre-commit install")
     steps += [
@@ -28,8 +35,26 @@ def main():
     for step in steps:
         print(f"  {step}")
     print("README.md explains every line of the Dockerfile.")
-    return 0
+
+
+def where() -> str:
+    """The project folder (this hook's working directory) as the user's shell can `cd` to it:
+    relative to the folder they ran cookiecutter in when it lies below it, else absolute."""
+    project = Path.cwd()
+    shell = os.environ.get("PWD")  # the shell's folder: cookiecutter changes ours, not this
+    if shell:
+        try:
+            return shlex.quote(str(project.relative_to(Path(shell).resolve())))
+        except ValueError:
+            pass
+    return shlex.quote(str(project))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        main()
+        sys.stdout.flush()
+    except OSError:  # a closed pipe or a full disk: the project stays, unannounced
+        # What is left in the buffer goes nowhere when Python flushes it on exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)

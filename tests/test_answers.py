@@ -594,6 +594,11 @@ def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path
     ]
 
 
+def test_an_empty_slug_given_as_such_is_refused_without_blaming_the_name(tmp_path, capfd):
+    errors = refused_bake(tmp_path, capfd, project_name="Hello", project_slug="")
+    assert errors == ["ERROR: project_slug is empty. Give one, e.g. project_slug=hello-service."]
+
+
 @pytest.mark.parametrize(
     "name, fix",
     [("2048 Game", "game-2048"), ("3D Printer API", "printer-api-3d"), ("42", "app-42")],
@@ -764,7 +769,8 @@ REPLAYED = {
         "python_version '3.13 AS builder",
     ),
     "level-not-offered": ({"docker_level": "step-9"}, "docker_level 'step-9'"),
-    "pre-commit-as-text": ({"use_pre_commit": "no"}, "use_pre_commit 'no'"),
+    "pre-commit-neither": ({"use_pre_commit": "maybe"}, "use_pre_commit 'maybe' is neither"),
+    "pre-commit-as-null": ({"use_pre_commit": None}, "use_pre_commit None is neither"),
     "levels-rewritten": ({"_levels": EVIL_LEVELS}, "_levels is not this template's"),
     "levels-as-floats": ({"_levels": FLOAT_LEVELS}, "_levels is not this template's"),
     "another-jinja-syntax": (
@@ -803,6 +809,18 @@ def test_a_replay_file_cannot_put_values_the_template_does_not_offer_into_the_pr
     errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
     assert any(line.startswith(f"ERROR: {bad}") for line in errors), errors
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# Cookiecutter 2.2 to 2.6 pass a yes/no answer from the command line or a config file on as
+# the text typed (2.7 makes it true or false), and so does a replay file
+@pytest.mark.parametrize(
+    "answer, hooks", [("no", False), ("OFF", False), ("0", False), ("y", True), ("True", True)]
+)
+def test_a_yes_no_answer_given_as_cookiecutters_words_for_one_is_read_as_one(
+    answer, hooks, tmp_path
+):
+    project = bake_replay(tmp_path, docker_level="final-result", use_pre_commit=answer)
+    assert (project / ".pre-commit-config.yaml").exists() == hooks
 
 
 # --- Small things an answer can hold ----------------------------------------------------

@@ -1,0 +1,81 @@
+"""Fast tier: the template run from a user's own shell, with its cookiecutter and Python.
+
+The `cookiecutter` command line as users type it, where its output goes, and hosts too old to
+bake: each stops with one line naming what to upgrade.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from answer_checks import host_problem
+from harness import ROOT
+from harness.process import run, start
+from harness.tools import BIN
+
+COOKIECUTTER = BIN / "cookiecutter"
+
+
+def bake_command(output: str) -> list[object]:
+    return [COOKIECUTTER, "--no-input", ROOT, "--output-dir", output]
+
+
+@pytest.mark.parametrize("version", ["2.2.0", "2.6.0", "2.7.1", "2.10.0", "3.0"])
+def test_cookiecutter_2_2_or_newer_bakes(version):
+    assert host_problem((3, 11), version) is None
+
+
+@pytest.mark.parametrize("version", ["1.7.3", "2.1.1", "2.1.2.dev0"])
+def test_an_older_cookiecutter_is_named_with_the_upgrade_command(version):
+    problem = host_problem((3, 11), version)
+    assert f"needs cookiecutter 2.2 or newer, and this is {version}" in problem
+    assert problem.endswith("python3 -m pip install -U cookiecutter")
+
+
+def test_a_python_older_than_3_9_is_named():
+    problem = host_problem((3, 8), "2.6.0")
+    assert "needs Python 3.9 or newer to bake" in problem and "runs on 3.8" in problem
+
+
+def test_this_host_is_new_enough():
+    assert host_problem() is None, sys.version
+
+
+@pytest.mark.parametrize("stdout", ["full disk", "closed pipe"])
+def test_the_project_survives_an_output_that_cannot_be_written(stdout, tmp_path):
+    # cookiecutter deletes the project when its post-generation hook fails
+    if stdout == "full disk":
+        output = open("/dev/full", "w")  # noqa: SIM115
+    else:
+        read, write = os.pipe()
+        os.close(read)
+        output = os.fdopen(write, "w")
+    with output:
+        bake = start(bake_command(str(tmp_path)), output=output)
+        assert bake.wait(timeout=120) == 0
+    assert (tmp_path / "hello-service" / "Dockerfile").is_file()
+
+
+@pytest.mark.parametrize(
+    "output, shown",
+    [
+        (".", "cd hello-service"),
+        ("my projects/ü", "cd 'my projects/ü/hello-service'"),
+    ],
+)
+def test_the_next_steps_cd_into_the_project_from_where_cookiecutter_ran(output, shown, tmp_path):
+    shell = {**os.environ, "PWD": str(tmp_path)}  # what a shell sets in the folder it runs in
+    printed = run(bake_command(output), cwd=tmp_path, env=shell).stdout.splitlines()
+    assert f"  {shown}" in printed
+
+
+def test_the_next_steps_name_a_project_outside_that_folder_by_its_whole_path(tmp_path):
+    here, there = tmp_path / "here", tmp_path / "elsewhere"
+    here.mkdir()
+    shell = {**os.environ, "PWD": str(here)}
+    printed = run(bake_command(str(there)), cwd=here, env=shell).stdout.splitlines()
+    assert f"  cd {Path(there, 'hello-service').resolve()}" in printed
