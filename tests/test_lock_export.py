@@ -156,7 +156,21 @@ def test_exporter_takes_a_group_without_a_marker_as_everywhere(exporter):
                     source={"type": "git", "url": "https://example.org/mylib.git"},
                 )
             ),
-            "mylib comes from a git source",
+            "mylib comes from a git repository, for which poetry.lock records no file hashes",
+        ),
+        (
+            lock(
+                package(
+                    "six",
+                    ["main"],
+                    source={"type": "legacy", "url": "https://corp/simple", "reference": "corp"},
+                )
+            ),
+            "six comes from the package index 'corp', which a requirements file would have to",
+        ),
+        (
+            lock(package("six", ["main"], source={"type": "url", "url": "https://corp/six.whl"})),
+            "six comes from a direct URL, which a requirements line would have to name",
         ),
         (
             lock(package("ujson", ["main"], markers='extra == "fast"')),
@@ -167,7 +181,7 @@ def test_exporter_takes_a_group_without_a_marker_as_everywhere(exporter):
             "bare has no file hashes",
         ),
     ],
-    ids=["old-lock", "git-source", "extra-only", "no-hashes"],
+    ids=["old-lock", "git-source", "index-source", "url-source", "extra-only", "no-hashes"],
 )
 @WITH_EXPORTER
 def test_exporter_refuses_what_it_cannot_export_faithfully(project, tmp_path, locked, named):

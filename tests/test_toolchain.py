@@ -206,6 +206,53 @@ def test_pre_commit_passes_offline_with_the_upstream_hooks(
     assert after == before
 
 
+# --- The Python of the workflows -------------------------------------------------------
+
+
+def workflows_setting_up_python(project) -> dict[str, dict]:
+    return {
+        name: job
+        for name, workflow in workflows(project).items()
+        for job in workflow["jobs"].values()
+        if any(s.get("uses", "").startswith("actions/setup-python@") for s in job.get("steps", []))
+    }
+
+
+@for_answers(every_level())
+def test_workflows_run_the_python_of_the_dockerfile_even_after_dependabot_moves_it(
+    project, project_copy
+):
+    jobs = workflows_setting_up_python(project)
+    assert "ci.yml" in jobs
+    assert ("dependabot-requirements.yml" in jobs) == project.facts["requirements"]
+    dockerfile = project_copy / "Dockerfile"
+    for python in (project.answers.python_version, "3.99"):  # as baked, then moved on
+        for name, job in jobs.items():
+            (read,) = [s for s in job["steps"] if s.get("id") == "python"]
+            outputs = project_copy / "github-output"
+            outputs.write_text("")
+            result = bash_step(read["run"], project_copy, GITHUB_OUTPUT=str(outputs))
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert outputs.read_text() == f"version={python}\n", name
+            (setup,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup")]
+            assert setup["with"]["python-version"] == "${{ steps.python.outputs.version }}"
+        text = dockerfile.read_text()
+        dockerfile.write_text(text.replace(f"FROM python:{python}", "FROM python:3.99"))
+
+
+@for_answers(every_level())
+def test_only_the_dockerfiles_name_the_python_version(project):
+    version = re.compile(rf"(?<![\d.]){re.escape(project.answers.python_version)}(?![\d])")
+    # The lock's markers, the answers, and the README's copies of the Dockerfile aside
+    aside = {"poetry.lock", "requirements.txt", ".cookiecutter.json", "README.md"}
+    naming = sorted(
+        path.name
+        for path in project.path.rglob("*")
+        if path.is_file() and path.name not in aside and version.search(path.read_text())
+    )
+    assert naming == sorted(["Dockerfile"] + ["slim.Dockerfile"] * project.facts["slim_variant"])
+
+
 # --- Dependabot ----------------------------------------------------------------------
 
 

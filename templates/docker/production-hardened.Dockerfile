@@ -79,7 +79,6 @@ LABEL org.opencontainers.image.title={{ cookiecutter.project_slug | dockerfile_s
       org.opencontainers.image.description={{ cookiecutter.description | dockerfile_str }} \
       org.opencontainers.image.authors={{ ((cookiecutter.author_name ~ " <" ~ cookiecutter.author_email ~ ">") if cookiecutter.author_name.strip() else cookiecutter.author_email) | dockerfile_str }} \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="python:{{ cookiecutter.python_version }}-slim"
+      org.opencontainers.image.revision="${REVISION}"
 
 {{ gunicorn_cmd(cookiecutter.package_name) }}
