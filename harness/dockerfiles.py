@@ -98,3 +98,18 @@ def parse(path: Path) -> Dockerfile:
         assert stages, f"{path}: {keyword} before the first FROM"
         stages[-1].instructions.append(Instruction(keyword, value))
     return Dockerfile(path, stages)
+
+
+RUNTIME_LIBRARY_HEADING = "## Dependencies that need system libraries"
+"""The baked README's section (at the levels with a slim runtime) that says how to add one."""
+
+
+def with_runtime_library_step(project: Path) -> str:
+    """The project's Dockerfile with the README's step for a system library added where the
+    README says: right after `WORKDIR /app`."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(RUNTIME_LIBRARY_HEADING) :]
+    step = section.split("```dockerfile\n", 1)[1].split("```", 1)[0]
+    dockerfile = (project / "Dockerfile").read_text()
+    assert dockerfile.count("\nWORKDIR /app\n") == 1, "the anchor the README names"
+    return dockerfile.replace("\nWORKDIR /app\n", f"\nWORKDIR /app\n\n{step}", 1)

@@ -14,8 +14,17 @@ import re
 
 import pytest
 
-from harness.docker import SECRET_SETTING, behind_proxy, lifecycle, local_engine, watch_edits
+from harness.docker import (
+    SECRET_SETTING,
+    Compose,
+    behind_proxy,
+    clean_up,
+    lifecycle,
+    local_engine,
+    watch_edits,
+)
 from harness.docker_required import IN_CI
+from harness.dockerfiles import with_runtime_library_step
 from harness.gunicorn import log_line
 from harness.matrix import DEFAULT_PYTHON, LEVELS, PYTHONS, STAND_IN_PYTHONS, Answers, for_answers
 from harness.process import run
@@ -81,6 +90,9 @@ LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
+SLIM_RUNTIME = on_docker(
+    lambda answers: answers.facts["locked_down"] and answers.python_version == DEFAULT_PYTHON
+)
 
 
 def test_engine_has_the_base_images_ci_requires():
@@ -286,3 +298,21 @@ def test_compose_watch_puts_a_saved_code_change_into_the_running_service(watched
 @EVERY_LEVEL
 def test_the_watch_run_leaves_nothing_behind(watched):
     assert watched.leftovers == []
+
+
+@SLIM_RUNTIME
+def test_a_system_library_added_as_the_readme_says_passes_the_import_check(project, tmp_path):
+    copy = project.copy_to(tmp_path)
+    package = copy / "src" / "hello_service"
+    (package / "native.py").write_text('import ctypes\n\nctypes.CDLL("libpq.so.5")\n')
+    main = package / "main.py"
+    main.write_text(main.read_text() + "\nfrom . import native  # noqa: E402, F401\n")
+    compose = Compose(ENGINE.compose, copy, tmp_path)
+    try:
+        without = compose.run("--progress", "plain", "build", timeout=900, check=False)
+        assert without.returncode != 0  # the build's import step needs the library
+        assert "libpq.so.5: cannot open shared object file" in without.stdout + without.stderr
+        (copy / "Dockerfile").write_text(with_runtime_library_step(copy))
+        compose("build", timeout=900)
+    finally:
+        assert clean_up(compose, []) == []

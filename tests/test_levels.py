@@ -15,9 +15,10 @@ import urllib.request
 import pytest
 import yaml
 
-from harness.dockerfiles import parse
+from harness.dockerfiles import parse, with_runtime_library_step
 from harness.matrix import DEFAULT_PYTHON, LEVELS, TOOLS, Answers, every_level, for_answers
-from harness.tools import poetry_export
+from harness.process import run
+from harness.tools import BIN, poetry_export
 
 POETRY_PIN = f"poetry=={TOOLS['poetry']}"
 EXPORT_PIN = f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}"
@@ -478,3 +479,18 @@ def test_every_level_has_a_trait_test():
         f"{sorted(missing)}: add a test of what defines the level to tests/test_levels.py, "
         'parametrised with for_answers([Answers("<level>")])'
     )
+
+
+@for_answers(a for a in every_level() if a.facts["locked_down"])
+def test_the_readmes_system_library_step_comes_before_the_imports_and_passes_hadolint(
+    project, tmp_path
+):
+    text = with_runtime_library_step(project.path)
+    installs = text.index("apt-get install")
+    import_step = re.compile(r"^RUN PYTHONDONTWRITEBYTECODE='' python -c", re.M)
+    imports = [match.start() for match in import_step.finditer(text)]
+    assert imports and installs < min(imports)  # the import steps load the library
+    assert installs < text.index("\nCOPY src/")  # a code change does not rerun apt
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(text)
+    run([BIN / "hadolint", dockerfile], cwd=tmp_path)
