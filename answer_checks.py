@@ -105,6 +105,8 @@ def yes_no(value) -> bool | None:
     None for anything else."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value in (0, 1):  # a config or replay file's number
+        return bool(value)
     if isinstance(value, str) and value.strip().lower() in YES | NO:
         return value.strip().lower() in YES
     return None

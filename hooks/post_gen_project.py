@@ -7,6 +7,7 @@ nothing here may fail the bake, not even a closed or full standard output.
 import json
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,22 +40,26 @@ def main():
 
 def where() -> str:
     """The project folder (this hook's working directory) as the user's shell can `cd` to it:
-    relative to the folder they ran cookiecutter in when it lies below it, else absolute."""
+    relative to the folder they ran cookiecutter in when it lies below it, else absolute;
+    quoted for a POSIX shell, or for cmd and PowerShell on Windows."""
     project = Path.cwd()
-    shell = os.environ.get("PWD")  # the shell's folder: cookiecutter changes ours, not this
+    path = str(project)
+    shell = os.environ.get("PWD")  # a POSIX shell's folder: cookiecutter changes ours, not this
     if shell:
         try:
-            return shlex.quote(str(project.relative_to(Path(shell).resolve())))
+            path = str(project.relative_to(Path(shell).resolve()))
         except ValueError:
             pass
-    return shlex.quote(str(project))
+    return subprocess.list2cmdline([path]) if os.name == "nt" else shlex.quote(path)
 
 
 if __name__ == "__main__":
     try:
+        # A folder name the output's encoding cannot write (a pipe on Windows) is escaped
+        sys.stdout.reconfigure(errors="backslashreplace")
         main()
         sys.stdout.flush()
-    except OSError:  # a closed pipe or a full disk: the project stays, unannounced
+    except Exception:  # a closed pipe or a full disk: the project stays, unannounced
         # What is left in the buffer goes nowhere when Python flushes it on exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(0)

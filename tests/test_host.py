@@ -73,6 +73,13 @@ def test_the_next_steps_cd_into_the_project_from_where_cookiecutter_ran(output, 
     assert f"  {shown}" in printed
 
 
+def test_a_folder_name_the_outputs_encoding_cannot_write_is_escaped_not_fatal(tmp_path):
+    windows_pipe = {**os.environ, "PWD": str(tmp_path), "PYTHONIOENCODING": "cp1252"}
+    printed = run(bake_command("out-ł"), cwd=tmp_path, env=windows_pipe).stdout.splitlines()
+    assert "  cd 'out-\\u0142/hello-service'" in printed
+    assert (tmp_path / "out-ł" / "hello-service" / "Dockerfile").is_file()
+
+
 def test_the_next_steps_name_a_project_outside_that_folder_by_its_whole_path(tmp_path):
     here, there = tmp_path / "here", tmp_path / "elsewhere"
     here.mkdir()

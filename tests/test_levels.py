@@ -494,3 +494,19 @@ def test_the_readmes_system_library_step_comes_before_the_imports_and_passes_had
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(text)
     run([BIN / "hadolint", dockerfile], cwd=tmp_path)
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped (but - and
+    _), spaces as hyphens."""
+    kept = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return kept.replace(" ", "-")
+
+
+@for_answers(every_level())
+def test_every_link_within_the_readme_goes_to_one_of_its_headings(project):
+    text = (project.path / "README.md").read_text(encoding="utf-8")
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)  # code blocks hold no links
+    headings = {github_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", prose))
+    assert links and links <= headings, sorted(links - headings)

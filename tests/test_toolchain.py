@@ -375,7 +375,8 @@ def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment(project)
     for path in sorted((project.path / ".github" / "workflows").glob("*.yml")):
         uses = re.findall(r"^\s*(?:- )?uses: (.+)$", path.read_text(), re.M)
         assert uses, path.name
-        for action in uses:
+        # A workflow of this repository runs at the commit that calls it
+        for action in (u for u in uses if u != "$/.github/workflows/ci.yml"):
             assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", action), action
             assert action in pinned, f"{path.name}: {action} is not from _actions"
 
