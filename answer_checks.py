@@ -45,8 +45,9 @@ def host_problem(python=sys.version_info, cookiecutter: str | None = None) -> st
     return None
 
 
-if host_problem():
-    raise ImportError(host_problem())
+TOO_OLD = host_problem()
+if TOO_OLD:
+    raise ImportError(TOO_OLD)
 
 import json  # noqa: E402
 import keyword  # noqa: E402

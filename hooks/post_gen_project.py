@@ -59,7 +59,7 @@ if __name__ == "__main__":
         sys.stdout.reconfigure(errors="backslashreplace")
         main()
         sys.stdout.flush()
-    except Exception:  # a closed pipe or a full disk: the project stays, unannounced
+    except Exception:  # a closed pipe, a full disk, anything: the project stays, unannounced
         # What is left in the buffer goes nowhere when Python flushes it on exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(0)

@@ -315,4 +315,5 @@ def test_a_system_library_added_as_the_readme_says_passes_the_import_check(proje
         (copy / "Dockerfile").write_text(with_runtime_library_step(copy))
         compose("build", timeout=900)
     finally:
-        assert clean_up(compose, []) == []
+        leftovers = clean_up(compose, [])
+    assert leftovers == []
