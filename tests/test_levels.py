@@ -361,7 +361,7 @@ def test_production_hardened_runs_on_slim_receiving_only_the_venv_and_the_code(p
     ]
     venv = runtime.index("COPY", "--from=builder /opt/venv")
     code = runtime.index("COPY", "src/")
-    smoke = runtime.index("RUN", "import hello_service.main")
+    smoke = runtime.index("RUN", "from hello_service.main import app")
     assert venv < code < smoke
     assert all(i.keyword in {"RUN", "USER", "EXPOSE", "HEALTHCHECK", "ARG", "LABEL", "CMD"}
                for i in runtime.instructions[smoke:])  # fmt: skip

@@ -63,7 +63,7 @@ COPY src/ ./src/
 
 # Import the app once, writing its bytecode: a broken image fails the build
 # instead of the container's first start
-RUN PYTHONDONTWRITEBYTECODE='' python -c "import {{ cookiecutter.package_name }}.main"
+RUN PYTHONDONTWRITEBYTECODE='' python -c "from {{ cookiecutter.package_name }}.main import app"
 
 USER 10001:10001
 EXPOSE 8000

@@ -1,5 +1,6 @@
 {%- set level = cookiecutter | level -%}
 import logging
+import os
 
 import pytest
 
@@ -7,8 +8,11 @@ from {{ cookiecutter.package_name }}.main import create_app
 
 
 @pytest.fixture(autouse=True)
-def no_secret_files(monkeypatch, tmp_path):
-    """No test reads the secrets of the machine it runs on."""
+def no_settings_of_this_machine(monkeypatch, tmp_path):
+    """No test reads the settings or secrets of the machine it runs on."""
+    for name in list(os.environ):
+        if name.startswith("FLASK_"):
+            monkeypatch.delenv(name)
     monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "no-secrets"))
 
 
@@ -82,6 +86,14 @@ def test_secret_files_win_over_the_environment(monkeypatch, tmp_path):
     assert config["MAX_CONTENT_LENGTH"] == 2048
     assert config["DATABASE"] == {"PASSWORD": "nested"}
     assert "DATABASE_PASSWORD" not in config and "PASSWORD" not in config
+
+
+def test_a_secret_file_that_is_not_text_is_named(monkeypatch, tmp_path):
+    (tmp_path / "FLASK_SECRET_KEY").write_bytes(b"\xff\xfe")
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+
+    with pytest.raises(ValueError, match="FLASK_SECRET_KEY is not UTF-8 text"):
+        create_app()
 
 
 def test_without_a_secrets_folder_the_environment_holds(monkeypatch):

@@ -2,6 +2,7 @@
 """The WSGI app: `flask run` serves it on your machine, Gunicorn in the image."""
 
 import json
+import logging
 import os
 import platform
 from pathlib import Path
@@ -35,7 +36,10 @@ def load_secret_files(config: dict, folder: Path) -> None:
     for path in sorted(folder.glob("FLASK_*")):
         if not path.is_file():
             continue
-        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        try:
+            value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"secret file {path} is not UTF-8 text: {error}") from None
         try:
             value = json.loads(value)
         except ValueError:
@@ -44,10 +48,19 @@ def load_secret_files(config: dict, folder: Path) -> None:
         table = config
         for parent in parents:
             table = table.setdefault(parent, {})
+            if not isinstance(table, dict):
+                raise ValueError(f"secret file {path}: setting {parent} is not a table")
         table[key] = value
 
 
 def create_app(settings: dict | None = None) -> Flask:
+    if not logging.getLogger().handlers:
+        # Not under Gunicorn, whose gunicorn.conf.py gives the root logger its
+        # handler: under `flask run`, every logger's lines reach the terminal too
+        logging.basicConfig(
+            level=os.environ.get("LOG_LEVEL", "info").upper(),
+            format="[%(asctime)s] %(levelname)s in %(name)s: %(message)s",
+        )
     app = Flask(__name__)
     # Settings from the environment: FLASK_SECRET_KEY becomes
     # app.config["SECRET_KEY"], and so on for every FLASK_* variable (see
@@ -80,4 +93,11 @@ def create_app(settings: dict | None = None) -> Flask:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> Flask:
+    """`app`, the app Gunicorn and `flask run` serve, made when one of them first
+    asks for it: importing this module for create_app, as the tests do, reads no
+    settings and makes no app."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()["app"] = made = create_app()
+    return made
