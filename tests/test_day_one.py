@@ -116,6 +116,28 @@ def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):
     assert re.search(log_line("INFO", r"hello-service is ready \(Python "), log, re.M)
 
 
+def test_flask_run_shows_the_apps_info_lines_once_without_debug(serve):
+    port = free_port()
+    server = serve(["flask", "run", "--port", str(port)])
+    poll(lambda: get_json(port)["service"], 60, "answer from flask run")
+
+    log = server.stop()
+    assert log.count("hello-service is ready") == 1, log
+
+
+def test_importing_main_reads_no_settings_until_the_server_asks_for_the_app(installed, tmp_path):
+    (tmp_path / "FLASK_SECRET_KEY__X").write_text("SECRET_KEY holds text, not a table")
+
+    def python(code: str):
+        return run([BIN / "poetry", "run", "python", "-c", code], cwd=installed, check=False,
+                   env=tool_env(**IN_PROJECT, SECRETS_DIR=str(tmp_path)))  # fmt: skip
+
+    assert python("import hello_service.main").returncode == 0  # as the tests import it
+    asked = python("from hello_service.main import app")  # as Gunicorn and flask run do
+    assert asked.returncode != 0
+    assert f"secret file {tmp_path / 'FLASK_SECRET_KEY__X'}: setting SECRET_KEY" in asked.stderr
+
+
 def test_app_info_lines_are_dropped_below_log_level_warning(serve):
     server = gunicorn(serve, free_port(), LOG_LEVEL="warning")
 
