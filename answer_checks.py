@@ -210,10 +210,12 @@ def name_problems(answers):
         )
     elif not form_ok:
         yield ("project_slug", slug_problem(slug, answers["project_name"]))
-    elif not slug_ok:
-        yield ("project_slug", device_slug_problem(slug, answers["project_name"]))
     package = answers["package_name"]
     derived = made_from_slug(answers)
+    if form_ok and not slug_ok:
+        # cruft (which adds _commit) passes the recorded package name on as it is
+        both = "_commit" in answers and derived
+        yield ("project_slug", device_slug_problem(slug, answers["project_name"], both))
     if not slug_ok and derived:
         return  # derived from the slug: fixing the slug fixes it
     # A name nobody typed says where it came from, and how to give one instead
@@ -254,8 +256,17 @@ def name_problems(answers):
         )
 
 
-def device_slug_problem(slug: str, name: str) -> str:
-    """A slug Windows keeps for a device; one made from the project name says so."""
+def device_slug_problem(slug: str, name: str, both: bool = False) -> str:
+    """A slug Windows keeps for a device; one made from the project name says so, and
+    under cruft, whose package name made from it stays as recorded, so do both names."""
+    if both:
+        names = json.dumps({"project_slug": f"{slug}-service", "package_name": f"{slug}_service"})
+        return windows_device(
+            f"project_slug {slug!r}",
+            "cruft passes the package name made from it on as recorded, so give both: "
+            f"cruft update --variables-to-update '{names}', then `git mv` your own modules "
+            "into the new package folder.",
+        )
     if slug != default_slug(name):
         return windows_device(f"project_slug {slug!r}", f"Use one such as '{slug}-service'.")
     return windows_device(

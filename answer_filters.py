@@ -172,6 +172,10 @@ def level(cookiecutter: dict) -> dict:
     facts["code_dir"] = "src" if facts["src_layout"] else package
     facts["package_dir"] = f"src/{package}" if facts["src_layout"] else package
     facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
+    # The levels that commit requirements.txt: a move to one writes the template's own export
+    facts["requirements_levels"] = [
+        name for name, other in cookiecutter["_levels"].items() if other["requirements"]
+    ]
     # The project's files besides the code that the image build sees and reads: what an
     # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A
     # deny-list admits every file, so the lock and pyproject.toml always reach its build.

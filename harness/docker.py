@@ -221,10 +221,20 @@ def write_secret(project: Path, folder: Path) -> Path:
     return path
 
 
+# What macOS (Finder, and its metadata on shared drives) and Windows (Explorer) drop
+# into folders; the probe looks for the same names
+SYSTEM_FILES = (".DS_Store", "._main.py", "Thumbs.db", "desktop.ini")
+
+
 def drop_stray_files(project: Path) -> None:
-    """Files a user might leave around: none of them may reach the image."""
+    """Files a user might leave around: none of them may reach the image. The operating
+    systems' own files go next to the code as well, where a re-included folder takes them."""
     (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
     (project / "notes.txt").write_text(f"{STRAY_MARKER}: personal notes\n")
+    (code,) = {path.parent for path in project.glob("*/**/main.py") if ".venv" not in path.parts}
+    for folder in (project, code):
+        for name in SYSTEM_FILES:
+            (folder / name).write_text(f"{STRAY_MARKER}: {name}\n")
 
 
 def probe(compose: Compose, service: str) -> dict:

@@ -29,7 +29,8 @@ def stray_files():
     for top, dirs, files in os.walk("/"):
         dirs[:] = [d for d in dirs if os.path.join(top, d) not in SKIP]
         for name in files:
-            if name not in {".env", "notes.txt"}:
+            if name not in {".env", "notes.txt", ".DS_Store", "._main.py", "Thumbs.db",
+                            "desktop.ini"}:  # fmt: skip
                 continue
             path = os.path.join(top, name)
             try:

@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
@@ -16,6 +17,8 @@ LEVEL = json.loads(r"""{{ cookiecutter | level | tojson }}""")
 
 
 def main():
+    if comparison_copy():
+        return
     if LEVEL["pre_commit_unasked"]:
         print(
             "NOTE: .pre-commit-config.yaml was added although use_pre_commit is "
@@ -36,6 +39,13 @@ def main():
     for step in steps:
         print(f"  {step}")
     print("README.md explains every line of the Dockerfile.")
+
+
+def comparison_copy() -> bool:
+    """`cruft update`, `diff` and `check` bake the template into a temporary folder, to
+    compare with the project, and then delete it: next steps there would name that folder."""
+    temporary = Path(tempfile.gettempdir()).resolve()
+    return "_commit" in ANSWERS and temporary in Path.cwd().resolve().parents
 
 
 def where() -> str:

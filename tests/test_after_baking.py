@@ -87,31 +87,39 @@ def test_cruft_create_records_the_template_and_answers(template_repo, tmp_path):
     assert (project / "src" / "hello_service" / "main.py").is_file()
 
 
-def readme_link_steps(project: Path, template: Path) -> list[str]:
+def readme_link_steps(project: Path, template: Path, commit: str) -> list[str]:
     """The shell lines of the baked README's block that links a plain cookiecutter bake to
-    its template, after `pip install cruft`, with the template's address filled in."""
+    its template, after `pip install cruft`, with the template's address and the commit
+    the project was baked from filled in."""
     readme = (project / "README.md").read_text()
     (block,) = re.findall(r"```bash\npip install cruft\n(.*?)```", readme, re.S)
     address = shlex.quote(str(template))
-    return [line.replace("<template-url>", address) for line in block.splitlines()]
+    return [
+        line.replace("<template-url>", address).replace("<commit>", commit)
+        for line in block.splitlines()
+    ]
 
 
-def bake_and_link_as_the_readme_says(template: Path, folder: Path, **answers) -> Path:
-    """A plain cookiecutter bake, committed, then linked with the README's own commands."""
+def bake_with_cookiecutter(template: Path, folder: Path, **answers) -> tuple[Path, str]:
+    """A plain cookiecutter bake, committed; and the template commit it was baked from."""
     from cookiecutter.main import cookiecutter
 
     project = Path(
         cookiecutter(str(template), no_input=True, output_dir=str(folder), extra_context=answers)
     )
     commit_all(project, "baked with cookiecutter")
-    for line in readme_link_steps(project, template):
+    return project, git("rev-parse", "HEAD", cwd=template).strip()
+
+
+def link_as_the_readme_says(project: Path, template: Path, commit: str) -> None:
+    for line in readme_link_steps(project, template, commit):
         run(["bash", "-c", line], cwd=project, env=tool_env(**GIT_IDENTITY))
-    return project
 
 
 def test_plain_cookiecutter_bake_records_answers_and_can_be_linked(template_repo, tmp_path):
     answers = {"docker_level": "step-3-basic-improvements", "project_name": "Linked App"}
-    project = bake_and_link_as_the_readme_says(template_repo, tmp_path, **answers)
+    project, commit = bake_with_cookiecutter(template_repo, tmp_path, **answers)
+    link_as_the_readme_says(project, template_repo, commit)
     recorded = json.loads((project / ".cookiecutter.json").read_text())
     assert recorded["docker_level"] == "step-3-basic-improvements"
     assert recorded["project_slug"] == "linked-app"
@@ -154,19 +162,29 @@ def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
 
 
-def test_a_project_linked_as_the_readme_says_takes_template_updates(tmp_path):
+def test_a_project_linked_after_the_template_moved_on_takes_the_updates_since_its_bake(tmp_path):
     template = make_template_repo(tmp_path / "template")
-    project = bake_and_link_as_the_readme_says(template, tmp_path / "out")
+    project, baked_from = bake_with_cookiecutter(template, tmp_path / "out")
     conf = template / PROJECT_TEMPLATE.name / "gunicorn.conf.py"
     conf.write_text(
         conf.read_text().replace('"GUNICORN_TIMEOUT", "30"', '"GUNICORN_TIMEOUT", "45"')
     )
     git("commit", "-q", "-am", "template: a new default", cwd=template)
+    link_as_the_readme_says(project, template, baked_from)
 
     cruft("update", "--skip-apply-ask", "--project-dir", project, cwd=project)
 
     assert '"GUNICORN_TIMEOUT", "45"' in (project / "gunicorn.conf.py").read_text()
     assert leftovers(project) == []
+
+
+def test_the_copies_cruft_bakes_to_compare_print_no_next_steps(template_repo, tmp_path):
+    project = cruft_create(template_repo, tmp_path / "out")
+    commit_all(project, "baked")
+
+    compared = cruft("diff", "--project-dir", project, cwd=project)
+
+    assert "Next steps" not in compared.stdout + compared.stderr
 
 
 ADJACENT = list(zip(SERIES, SERIES[1:], strict=False))

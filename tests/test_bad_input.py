@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 
 import pytest
 
+import answer_checks
 from harness import PROJECT_TEMPLATE
 from harness.baking import bake_into, refused_bake
 
@@ -76,3 +78,15 @@ def test_a_package_named_like_a_folder_git_ignores_is_refused(package, tmp_path,
     # At steps 1-4 the package sits at the project's root, where .gitignore keeps it out
     (error,) = refused_bake(tmp_path, capfd, package_name=package)
     assert error.startswith(f"ERROR: package_name {package!r} would shadow "), error
+
+
+def test_under_cruft_a_device_name_slug_is_refused_with_both_names_cruft_must_be_given():
+    # cruft renders with the recorded answers, package_name included, and adds _commit
+    recorded = {"project_name": "Aux", "project_slug": "aux", "package_name": "aux"}
+
+    ((key, message),) = answer_checks.name_problems({**recorded, "_commit": "0" * 40})
+
+    assert key == "project_slug"
+    (names,) = re.findall(r"--variables-to-update '(\{.*?\})'", message)
+    fixed = {**recorded, **json.loads(names), "_commit": "0" * 40}
+    assert list(answer_checks.name_problems(fixed)) == []

@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from harness.dockerfiles import parse
 from harness.matrix import every_level, for_answers, full_matrix
 from harness.process import run
-from harness.tools import BIN, CHECKOV, poetry_export, tool_env
+from harness.tools import BIN, CHECKOV, git, poetry_export, tool_env
 
 EVERY = for_answers(full_matrix())
 
@@ -209,6 +209,19 @@ def test_requirements_txt_is_committed_only_where_the_level_reads_it(project):
 def test_committed_requirements_equal_poetry_export(project, tmp_path):
     exported = poetry_export(project.path, tmp_path / "requirements.txt")
     assert (project.path / "requirements.txt").read_bytes() == exported.read_bytes()
+
+
+@for_answers(a for a in every_level() if a.facts["requirements"])
+def test_an_export_with_windows_line_endings_commits_as_the_file_ci_compares(project_copy):
+    # Poetry on Windows writes requirements.txt with CRLF; git must store it as LF
+    git("init", "-q", cwd=project_copy)
+    git("add", "-A", cwd=project_copy)
+    git("commit", "-q", "-m", "baked", cwd=project_copy)
+    requirements = project_copy / "requirements.txt"
+    requirements.write_bytes(requirements.read_bytes().replace(b"\n", b"\r\n"))
+    git("add", "requirements.txt", cwd=project_copy)
+
+    assert git("diff", "--cached", "--name-only", cwd=project_copy) == ""
 
 
 @EVERY

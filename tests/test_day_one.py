@@ -9,9 +9,11 @@ what .env.example, compose.yaml and the README's first section promise.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import runpy
+import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -21,9 +23,10 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from harness.dockerfiles import parse
 from harness.gunicorn import log_line
 from harness.matrix import LEVELS, PYTHONS, Answers, every_level, for_answers
-from harness.net import free_port, get_json, poll
+from harness.net import free_port, get, get_json, poll
 from harness.process import run, start, stop
 from harness.tools import BIN, IN_PROJECT, poetry, tool_env
 
@@ -105,6 +108,52 @@ def test_gunicorn_with_host_colons_answers_on_ipv4_too(serve):
     serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port))
 
     assert poll(lambda: get_json(port)["service"], 60, "answer over IPv4") == "hello-service"
+
+
+def https_link_through(port: int) -> str:
+    """The /health link that / gives a client over IPv4 claiming https, as a proxy does."""
+    status, body = get(port, "/", headers={"X-Forwarded-Proto": "https"})
+    assert status == 200, body
+    return json.loads(body)["health"]
+
+
+def test_gunicorn_on_ipv6_believes_an_ipv4_proxy_it_is_told_to_trust(serve):
+    port = free_port()
+    serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port),
+          FORWARDED_ALLOW_IPS="127.0.0.1")  # fmt: skip
+    poll(lambda: get_json(port)["service"], 60, "answer over IPv4")
+
+    assert https_link_through(port).startswith("https://")
+
+
+def test_gunicorn_on_ipv6_believes_no_ipv4_proxy_it_is_not_told_to_trust(serve):
+    port = free_port()
+    serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port),
+          FORWARDED_ALLOW_IPS="10.0.0.0/8")  # fmt: skip
+    poll(lambda: get_json(port)["service"], 60, "answer over IPv4")
+
+    assert https_link_through(port).startswith("http://")
+
+
+def test_the_image_health_check_passes_with_the_documented_trusted_hosts(installed, serve):
+    port = free_port()
+    serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", PORT=str(port),
+          FLASK_TRUSTED_HOSTS='["example.com", "localhost"]')  # fmt: skip
+    poll(lambda: get(port, "/health", headers={"Host": "localhost"})[0] == 200, 60, "answer")
+    (healthcheck,) = parse(installed / "Dockerfile").final.all("HEALTHCHECK")
+    python, flag, code = json.loads(healthcheck.value.partition("CMD")[2])
+
+    checked = run([sys.executable, flag, code], check=False, env=tool_env(PORT=str(port)))
+
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_misspelt_log_level_stops_gunicorn_with_its_name(serve):
+    server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1",
+                   PORT=str(free_port()), LOG_LEVEL="verbose")  # fmt: skip
+
+    assert server.process.wait(timeout=60) != 0
+    assert "LOG_LEVEL='verbose': use debug, info, warning, error or critical" in server.output()
 
 
 def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):

@@ -16,6 +16,7 @@ import pytest
 
 from harness.docker import (
     SECRET_SETTING,
+    SYSTEM_FILES,
     Compose,
     behind_proxy,
     clean_up,
@@ -170,6 +171,13 @@ def test_everything_the_run_started_is_removed(served):
 def test_env_file_never_reaches_the_image(served):
     for service in served.services.values():
         assert not [p for p in service.probe["stray_files"] if p.endswith("/.env")]
+
+
+@ALL
+def test_files_macos_and_windows_drop_into_folders_never_reach_the_image(served):
+    for service in served.services.values():
+        found = [p.rsplit("/", 1)[1] for p in service.probe["stray_files"]]
+        assert set(found) & set(SYSTEM_FILES) == set(), service.probe["stray_files"]
 
 
 @ALLOW_LIST

@@ -345,6 +345,20 @@ def test_probes_call_the_path_the_image_checks_and_the_app_serves(project):
 
 
 @EVERY_LEVEL
+def test_probes_ask_for_the_host_the_image_checks_and_the_readme_says_to_trust(project):
+    hosts = {
+        tuple((h["name"], h["value"]) for h in container(project)[probe]["httpGet"]["httpHeaders"])
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe")
+    }
+    assert hosts == {(("Host", "localhost"),)}
+    healthcheck = instruction(project, "HEALTHCHECK")
+    if healthcheck is not None:
+        assert "headers={'Host': 'localhost'}" in healthcheck
+    readme = (project.path / "README.md").read_text()
+    assert """FLASK_TRUSTED_HOSTS='["example.com", "localhost"]'""" in readme
+
+
+@EVERY_LEVEL
 def test_liveness_gives_up_only_after_gunicorn_would_have_replaced_a_stuck_worker(project):
     probe = container(project)["livenessProbe"]
     window = probe["periodSeconds"] * probe["failureThreshold"]

@@ -404,12 +404,12 @@ def test_the_health_check_asks_health_on_the_port_gunicorn_binds(project, monkey
     monkeypatch.delenv("HOST", raising=False)
     bound = runpy.run_path(str(project.path / "gunicorn.conf.py"))["bind"].rpartition(":")[2]
     asked = []
-    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: asked.append(url))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda request, timeout: asked.append(request))
 
     exec(code, {})
 
     assert (python, flag) == ("python", "-c")
-    assert asked == [f"http://127.0.0.1:{bound}/health"]
+    assert [request.full_url for request in asked] == [f"http://127.0.0.1:{bound}/health"]
 
 
 @HARDENED

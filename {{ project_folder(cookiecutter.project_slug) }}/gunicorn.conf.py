@@ -5,6 +5,7 @@ image, and on your machine with `poetry run gunicorn <package>.main:app`.
 Every variable it reads is listed in .env.example.
 """
 
+import ipaddress
 import logging
 import os
 import tempfile
@@ -25,14 +26,37 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # Below Docker's 10 s stop timeout, so in-flight requests finish before a kill.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "8"))
 
+
+
+def _with_ipv4_mapped(entries: str) -> str:
+    """On an IPv6 socket (HOST=::), IPv4 clients arrive as ::ffff:a.b.c.d:
+    each IPv4 address or network also stands for that form of itself."""
+    mapped = []
+    for entry in filter(None, (e.strip() for e in entries.split(","))):
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:  # "*"
+            continue
+        if network.version == 4:
+            mapped.append(f"::ffff:{network.network_address}/{96 + network.prefixlen}")
+    return ",".join([entries, *mapped])
+
+
 # Proxies whose X-Forwarded-Proto header is believed (addresses or networks,
 # comma-separated; "*" trusts every client). Others cannot claim https.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+if host.startswith("["):
+    forwarded_allow_ips = _with_ipv4_mapped(forwarded_allow_ips)
 
 # Access and error logs to stdout/stderr, where `docker logs` finds them.
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
+# Gunicorn would take any other word for info: a misspelt level is named instead
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+if loglevel == "warn":  # Python's logging, and so `flask run`, take it too
+    loglevel = "warning"
+if loglevel not in ("debug", "info", "warning", "error", "critical"):
+    raise ValueError(f"LOG_LEVEL={loglevel!r}: use debug, info, warning, error or critical")
 
 
 def _runtime_dir() -> str:

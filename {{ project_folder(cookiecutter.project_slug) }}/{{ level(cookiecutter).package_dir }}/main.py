@@ -37,9 +37,13 @@ def load_secret_files(config: dict, folder: Path) -> None:
         if not path.is_file():
             continue
         try:
-            value = path.read_text(encoding="utf-8").rstrip("\r\n")
+            # utf-8-sig: without the byte order mark that Windows editors may write
+            value = path.read_text(encoding="utf-8-sig").rstrip("\r\n")
         except UnicodeDecodeError as error:
-            raise ValueError(f"secret file {path} is not UTF-8 text: {error}") from None
+            raise ValueError(
+                f"secret file {path} is not UTF-8 text ({error}); save it as UTF-8:"
+                " Windows PowerShell's > writes UTF-16"
+            ) from None
         try:
             value = json.loads(value)
         except ValueError:
