@@ -27,7 +27,6 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "8"))
 
 
-
 def _with_ipv4_mapped(entries: str) -> str:
     """On an IPv6 socket (HOST=::), IPv4 clients arrive as ::ffff:a.b.c.d:
     each IPv4 address or network also stands for that form of itself."""
@@ -56,7 +55,8 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 if loglevel == "warn":  # Python's logging, and so `flask run`, take it too
     loglevel = "warning"
 if loglevel not in ("debug", "info", "warning", "error", "critical"):
-    raise ValueError(f"LOG_LEVEL={loglevel!r}: use debug, info, warning, error or critical")
+    levels = "debug, info, warning, error or critical"
+    raise ValueError(f"LOG_LEVEL={loglevel!r}: use {levels}")
 
 
 def _runtime_dir() -> str:

@@ -100,7 +100,7 @@ def test_secret_files_are_read_through_the_links_of_a_kubernetes_secret(
     assert create_app().config["SECRET_KEY"] == "from-a-file"
 
 
-def test_a_secret_file_saved_with_a_byte_order_mark_reads_as_its_text(monkeypatch, tmp_path):
+def test_a_secret_file_with_a_byte_order_mark_reads_as_its_text(monkeypatch, tmp_path):
     (tmp_path / "FLASK_SECRET_KEY").write_bytes(b"\xef\xbb\xbfdeadbeef\r\n")
     (tmp_path / "FLASK_TRUSTED_HOSTS").write_bytes(b'\xef\xbb\xbf["localhost"]\r\n')
     monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
