@@ -263,9 +263,10 @@ def device_slug_problem(slug: str, name: str, both: bool = False) -> str:
         names = json.dumps({"project_slug": f"{slug}-service", "package_name": f"{slug}_service"})
         return windows_device(
             f"project_slug {slug!r}",
-            "cruft passes the package name made from it on as recorded, so give both: "
-            f"cruft update --variables-to-update '{names}', then `git mv` your own modules "
-            "into the new package folder.",
+            f"With cruft create, give another, e.g. project_slug={slug}-service. A project "
+            "baked with it before this check: cruft passes its recorded package name on as "
+            f"it is, so give both, cruft update --variables-to-update '{names}', then "
+            "`git mv` your own modules into the new package folder.",
         )
     if slug != default_slug(name):
         return windows_device(f"project_slug {slug!r}", f"Use one such as '{slug}-service'.")

@@ -29,6 +29,8 @@ def stray_files():
     for top, dirs, files in os.walk("/"):
         dirs[:] = [d for d in dirs if os.path.join(top, d) not in SKIP]
         for name in files:
+            # harness.docker's drop_stray_files writes them (SYSTEM_FILES); this file runs
+            # inside the image, where harness cannot be imported
             if name not in {".env", "notes.txt", ".DS_Store", "._main.py", "Thumbs.db",
                             "desktop.ini"}:  # fmt: skip
                 continue

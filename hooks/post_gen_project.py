@@ -42,10 +42,16 @@ def main():
 
 
 def comparison_copy() -> bool:
-    """`cruft update`, `diff` and `check` bake the template into a temporary folder, to
-    compare with the project, and then delete it: next steps there would name that folder."""
+    """`cruft update` and `cruft diff` bake the template to compare with the project, in
+    <temporary folder>/tmpXXXXXXXX/<project>, and then delete it: next steps there would
+    name that folder. cruft (and only cruft) adds _commit to the answers."""
+    folder = Path.cwd().resolve()
     temporary = Path(tempfile.gettempdir()).resolve()
-    return "_commit" in ANSWERS and temporary in Path.cwd().resolve().parents
+    return (
+        "_commit" in ANSWERS
+        and folder.parent.parent == temporary
+        and folder.parent.name.startswith("tmp")
+    )
 
 
 def where() -> str:

@@ -187,6 +187,24 @@ def test_the_copies_cruft_bakes_to_compare_print_no_next_steps(template_repo, tm
     assert "Next steps" not in compared.stdout + compared.stderr
 
 
+def test_cruft_create_prints_the_next_steps_even_below_the_temporary_folder(
+    template_repo, tmp_path
+):
+    created = cruft("create", template_repo, "--no-input", "--output-dir", tmp_path, cwd=tmp_path)
+
+    assert "Next steps" in created.stdout
+
+
+def test_cruft_create_refuses_a_device_name_with_the_slug_to_give(template_repo, tmp_path):
+    refused = cruft("create", template_repo, "--no-input", "--output-dir", tmp_path,
+                    "--extra-context", json.dumps({"project_name": "Aux"}), cwd=tmp_path,
+                    check=False)  # fmt: skip
+
+    assert refused.returncode != 0
+    assert "With cruft create, give another, e.g. project_slug=aux-service." in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 ADJACENT = list(zip(SERIES, SERIES[1:], strict=False))
 LONG_JUMPS = [
     ("step-1-kiss-requirements", "production-hardened"),

@@ -150,10 +150,10 @@ def test_the_image_health_check_passes_with_the_documented_trusted_hosts(install
 
 def test_a_misspelt_log_level_stops_gunicorn_with_its_name(serve):
     server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1",
-                   PORT=str(free_port()), LOG_LEVEL="verbose")  # fmt: skip
+                   PORT=str(free_port()), LOG_LEVEL="Verbose")  # fmt: skip
 
     assert server.process.wait(timeout=60) != 0
-    assert "LOG_LEVEL='verbose': use debug, info, warning, error or critical" in server.output()
+    assert "LOG_LEVEL='Verbose': use debug, info, warning, error or critical" in server.output()
 
 
 def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):

@@ -51,12 +51,13 @@ if host.startswith("["):
 accesslog = "-"
 errorlog = "-"
 # Gunicorn would take any other word for info: a misspelt level is named instead
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+given = os.environ.get("LOG_LEVEL", "info")
+loglevel = given.lower()
 if loglevel == "warn":  # Python's logging, and so `flask run`, take it too
     loglevel = "warning"
 if loglevel not in ("debug", "info", "warning", "error", "critical"):
     levels = "debug, info, warning, error or critical"
-    raise ValueError(f"LOG_LEVEL={loglevel!r}: use {levels}")
+    raise ValueError(f"LOG_LEVEL={given!r}: use {levels}")
 
 
 def _runtime_dir() -> str:
