@@ -110,29 +110,24 @@ def test_gunicorn_with_host_colons_answers_on_ipv4_too(serve):
     assert poll(lambda: get_json(port)["service"], 60, "answer over IPv4") == "hello-service"
 
 
-def https_link_through(port: int) -> str:
-    """The /health link that / gives a client over IPv4 claiming https, as a proxy does."""
+def link_from_gunicorn_on_ipv6(serve, trusted: str) -> str:
+    """Gunicorn on HOST=:: with FORWARDED_ALLOW_IPS=`trusted`: the /health link that /
+    gives a client over IPv4 claiming https, as a proxy does."""
+    port = free_port()
+    serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port),
+          FORWARDED_ALLOW_IPS=trusted)  # fmt: skip
+    poll(lambda: get_json(port)["service"], 60, "answer over IPv4")
     status, body = get(port, "/", headers={"X-Forwarded-Proto": "https"})
     assert status == 200, body
     return json.loads(body)["health"]
 
 
 def test_gunicorn_on_ipv6_believes_an_ipv4_proxy_it_is_told_to_trust(serve):
-    port = free_port()
-    serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port),
-          FORWARDED_ALLOW_IPS="127.0.0.1")  # fmt: skip
-    poll(lambda: get_json(port)["service"], 60, "answer over IPv4")
-
-    assert https_link_through(port).startswith("https://")
+    assert link_from_gunicorn_on_ipv6(serve, trusted="127.0.0.1").startswith("https://")
 
 
 def test_gunicorn_on_ipv6_believes_no_ipv4_proxy_it_is_not_told_to_trust(serve):
-    port = free_port()
-    serve(["gunicorn", "hello_service.main:app"], HOST="::", PORT=str(port),
-          FORWARDED_ALLOW_IPS="10.0.0.0/8")  # fmt: skip
-    poll(lambda: get_json(port)["service"], 60, "answer over IPv4")
-
-    assert https_link_through(port).startswith("http://")
+    assert link_from_gunicorn_on_ipv6(serve, trusted="10.0.0.0/8").startswith("http://")
 
 
 def test_the_image_health_check_passes_with_the_documented_trusted_hosts(installed, serve):
