@@ -240,6 +240,12 @@ def test_pre_commit_config_present_when_asked_or_needed(project):
     assert config.exists() == pre_commit_expected(project.answers)
 
 
+@EVERY
+def test_readme_lists_the_pre_commit_config_among_cruft_files_only_when_there_is_one(project):
+    readme = (project.path / "README.md").read_text()
+    assert ("pre-commit config, lock file" in readme) == pre_commit_expected(project.answers)
+
+
 @for_answers(a for a in full_matrix() if pre_commit_expected(a))
 def test_pre_commit_hooks_check_the_lock_run_ruff_and_export_where_committed(project):
     config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
