@@ -298,6 +298,11 @@ def shadowed(package):
         return "a package the project installs (it is in the shipped poetry.lock)"
     if package in reserved["special"]:
         return "a name Python, the project's tools or its own files use"
+    if (PROJECT_FILES / "tests" / f"{package}.py").is_file():
+        return (
+            f"the project's test module tests/{package}.py, which pytest imports under the "
+            "same name: the tests could not import the package"
+        )
     return None
 
 

@@ -33,8 +33,13 @@ from answer_checks import (
     yes_no,
 )
 
-# Characters TOML, YAML and Python would need escaped or would read as a line end
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]")
+# Bidirectional controls: valid in every format, but they make a file read
+# differently from what it holds (editors and GitHub flag them), so every format
+# that can escape them does
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters TOML, YAML and Python would need escaped or would read as a line end,
+# and the bidirectional controls, which all three can escape
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029\ufeff]|" + _BIDI.pattern)
 
 
 def _escape_control(text: str) -> str:
@@ -89,16 +94,17 @@ _MARKDOWN_CLOSING = re.compile(r"(^|[ \t])(#+[ \t]*)$")
 
 
 def md_text(value: str) -> str:
-    """Text shown as itself in Markdown: markup characters backslash-escaped."""
+    """Text shown as itself in Markdown: markup characters backslash-escaped, bidirectional
+    controls as character references."""
     text = _MARKDOWN_INLINE.sub(r"\\\1", str(value))
     text = _MARKDOWN_CLOSING.sub(r"\1\\\2", text)
     match = _MARKDOWN_START.match(text)
     if match and match.group(1)[0].isdigit():
         end = match.end()
-        return f"{text[:end]}\\{text[end:]}"
-    if match:
-        return "\\" + text
-    return text
+        text = f"{text[:end]}\\{text[end:]}"
+    elif match:
+        text = "\\" + text
+    return _BIDI.sub(lambda bidi: f"&#x{ord(bidi.group()):04X};", text)
 
 
 def csv_field(value: str) -> str:

@@ -453,6 +453,32 @@ def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path
     run([BIN / "poetry", "check"], cwd=project, env=tool_env())
 
 
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_bidirectional_controls_reach_only_the_dockerfile_labels_raw(tmp_path):
+    """Kept as typed, escaped wherever the format can escape them: only a Dockerfile,
+    and the README's copy of it, cannot."""
+    answers = {
+        "project_name": "Evil \u202e Service",
+        "project_slug": "evil-service",
+        "description": "Reads \u2066left\u2069 \u200fto right",
+        "author_name": "Ada \u200e Lovelace",
+        "author_email": "ada@example.com",
+    }
+    project = bake_into(tmp_path, **answers, docker_level=LABELLED)
+    assert_answers_round_trip(project, answers)
+    raw = {
+        f"{path.relative_to(project)}:{number}": line
+        for path in project.rglob("*")
+        if path.is_file()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if BIDI.search(line)
+    }
+    assert raw and all("org.opencontainers.image." in line for line in raw.values()), raw
+    assert {key.split(":")[0] for key in raw} == {"Dockerfile", "README.md"}
+
+
 @pytest.mark.parametrize(
     "name, slug",
     [
@@ -483,6 +509,7 @@ def test_a_long_project_name_gets_a_slug_that_fits(tmp_path):
         pytest.param("annotationlib", id="stdlib-only-from-3.14"),
         pytest.param("tomllib", id="stdlib"),
         pytest.param("markupsafe", id="import-name-of-a-locked-package"),
+        pytest.param("test_app", id="the-project-s-own-test-module"),
     ],
 )
 def test_package_names_that_would_shadow_something_are_refused(package, tmp_path, capfd):
