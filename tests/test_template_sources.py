@@ -356,10 +356,12 @@ def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
     assert any("apt-get install" in line for line in added)
 
 
-def test_the_test_requirements_install_the_poetry_and_export_plugin_the_template_pins():
+def test_the_test_requirements_install_the_tools_the_template_pins():
     requirements = (ROOT / "requirements-test.txt").read_text()
     assert f"poetry=={TOOLS['poetry']}\n" in requirements
     assert f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}\n" in requirements
+    assert f"ruff=={TOOLS['ruff']}\n" in requirements
+    assert f"pre-commit=={TOOLS['pre_commit']}\n" in requirements
 
 
 @pytest.mark.parametrize(
