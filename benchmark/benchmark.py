@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Entry point of the benchmark; the code is in harness/benchmark/ (see its cli.py).
 
-python benchmark/benchmark.py --help
+.venv/bin/python benchmark/benchmark.py --help
 """
 
 import sys

@@ -13,9 +13,9 @@ import sys
 import pytest
 
 from harness import ROOT
-from harness.benchmark.cli import SMOKE_LEVEL, orders
+from harness.benchmark.cli import DOCS, SMOKE_LEVEL, orders, output_folder, parse_args
 from harness.benchmark.model import Settings
-from harness.benchmark.report import EVERY_OTHER, Comparison, Verdict
+from harness.benchmark.report import EVERY_OTHER, SMOKE_NOTE, Comparison, Verdict
 from harness.docker import local_engine
 from harness.matrix import DEFAULT_PYTHON
 from harness.process import run
@@ -50,6 +50,11 @@ def test_benchmark_smoke_run_shows_progress(smoke):
 
 
 @reads_the_smoke_run
+def test_benchmark_progress_holds_no_next_steps_of_its_scratch_projects(smoke):
+    assert "Next steps" not in smoke[1]
+
+
+@reads_the_smoke_run
 def test_benchmark_smoke_run_publishes_sane_json(smoke):
     result = json.loads((smoke[0] / "benchmarks.json").read_text())
     assert result["machine"]["cores"] >= 1 and result["machine"]["docker_engine"]
@@ -72,6 +77,23 @@ def test_benchmark_smoke_run_publishes_sane_json(smoke):
 def test_benchmark_smoke_run_publishes_markdown_and_chart(smoke):
     assert f"| `{SMOKE_LEVEL}` |" in (smoke[0] / "benchmarks.md").read_text()
     assert (smoke[0] / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@reads_the_smoke_run
+def test_benchmark_smoke_run_says_its_figures_are_no_measurements(smoke):
+    assert SMOKE_NOTE in (smoke[0] / "benchmarks.md").read_text()
+
+
+def test_a_smoke_run_without_output_writes_to_a_new_temporary_folder_not_docs():
+    folder = output_folder(parse_args(["--smoke"]))
+    try:
+        assert folder.resolve() != DOCS.resolve() and not any(folder.iterdir())
+    finally:
+        folder.rmdir()
+
+
+def test_a_full_run_without_output_publishes_into_docs():
+    assert output_folder(parse_args([])) == DOCS
 
 
 def test_benchmark_republishes_the_committed_results_byte_for_byte(tmp_path):

@@ -1,15 +1,16 @@
 """Measure every level's image on this machine: builds, size, start, stop, load.
 
-    python benchmark/benchmark.py                  # every level + references, 3 repetitions
-    python benchmark/benchmark.py --smoke --output /tmp/bench   # one level, once, quickly
-    python benchmark/benchmark.py --from-json docs/benchmarks.json   # publish again
+    .venv/bin/python benchmark/benchmark.py         # every level + references, 3 repetitions
+    .venv/bin/python benchmark/benchmark.py --smoke  # one level, once, into a temporary folder
+    .venv/bin/python benchmark/benchmark.py --from-json docs/benchmarks.json   # publish again
 
 For one baked project (default answers, pre-commit off) at every docker_level,
 plus two REFERENCE Dockerfiles for the same project written the way people
 commonly do it (benchmark/references/docker-init, uv-example), it measures:
 
 - cold build: build cache pruned, cache mounts included (`docker builder prune -af`;
-  --smoke uses `build --no-cache` instead, so it never disturbs other builds)
+  --smoke builds cold with `build --no-cache` instead, so it never disturbs other
+  builds, and its rebuilds may reuse layers that other builds left in the cache)
 - rebuild with nothing changed; after a source-only change; after a dependency
   change (one small extra dependency, locked and exported beforehand)
 - image size, per service
@@ -23,8 +24,9 @@ Each repetition measures every subject once, in an order shuffled anew with a
 seed that is published with the results (--seed repeats an order).
 
 It writes benchmarks.json (raw runs, medians, spreads, machine), benchmarks.md
-and benchmarks.png to --output (default: docs/), and, for a full run into
-docs/, the measured block of the top-level README. Needs a Docker engine with
+and benchmarks.png to --output (default: docs/; for --smoke, a new temporary
+folder, so a smoke run never replaces the published figures), and, for a full
+run into docs/, the measured block of the top-level README. Needs a Docker engine with
 Compose v2, the python:X and python:X-slim images, and the test requirements
 (Poetry, uv, matplotlib): bash scripts/dev-env.
 """
@@ -47,15 +49,32 @@ from harness.docker import Engine, local_engine
 from harness.matrix import DEFAULT_PYTHON, PYTHONS, SERIES
 
 SMOKE_LEVEL = SERIES[0]
+DOCS = ROOT / "docs"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--levels", nargs="+", choices=SERIES, default=SERIES)
+    summary, _, details = __doc__.partition("\n\n")
+    parser = argparse.ArgumentParser(
+        description=summary, epilog=details,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument(
+        "--levels", nargs="+", choices=SERIES, default=SERIES, metavar="LEVEL",
+        help="the levels to measure (default: every level)",
+    )  # fmt: skip
     parser.add_argument("--no-references", action="store_true", help="skip the two references")
-    parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--python", default=DEFAULT_PYTHON, choices=PYTHONS)
-    parser.add_argument("--load-seconds", type=float, default=10)
+    parser.add_argument(
+        "--repetitions", type=int, default=3,
+        help="runs of every subject; medians and min-max are over these (default 3)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--python", default=DEFAULT_PYTHON, choices=PYTHONS,
+        help=f"the Python of the base images (default {DEFAULT_PYTHON})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--load-seconds", type=float, default=10,
+        help="how long GET / is loaded in each run (default 10)",
+    )  # fmt: skip
     parser.add_argument(
         "--start-stop-cycles", type=int, default=5,
         help="`up` to first answer and `down` per run, their median reported (default 5)",
@@ -64,8 +83,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--seed", type=int,
         help="seed of the order the subjects are measured in (default: a new one, published)",
     )  # fmt: skip
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--output", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--concurrency", type=int, default=20,
+        help="connections open at once during the load (default 20)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output", type=Path,
+        help="the folder for benchmarks.json, .md and .png (default: docs/; "
+        "with --smoke, a new temporary folder)",
+    )  # fmt: skip
     parser.add_argument(
         "--from-json", type=Path, metavar="BENCHMARKS_JSON",
         help="measure nothing: publish the results of an earlier run again",
@@ -73,7 +99,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--smoke", action="store_true",
         help="one level (step-1), one repetition, two start-stop cycles, 2 s of load, "
-        "--no-cache instead of pruning",
+        "a --no-cache cold build instead of pruning: checks that the benchmark works, "
+        "measures nothing worth publishing",
     )  # fmt: skip
     args = parser.parse_args(argv)
     if args.smoke:
@@ -89,7 +116,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.from_json:
-        publish(Result.from_json(args.from_json.read_text()), args.output)
+        publish(Result.from_json(args.from_json.read_text()), args.output or DOCS)
         return 0
     engine = local_engine()
     if problem := missing(engine, args.python):
@@ -116,8 +143,18 @@ def main(argv: list[str] | None = None) -> int:
             for s in chosen
         ],
     )
-    publish(result, args.output)
+    publish(result, output_folder(args))
     return 0
+
+
+def output_folder(args: argparse.Namespace) -> Path:
+    """--output; else docs/, or for a smoke run a new temporary folder, so that a smoke
+    run never replaces the published figures."""
+    if args.output:
+        return args.output
+    if args.smoke:
+        return Path(tempfile.mkdtemp(prefix="pydocker-bench-smoke-"))
+    return DOCS
 
 
 def missing(engine: Engine, python: str) -> str | None:
@@ -181,7 +218,7 @@ def publish(result: Result, output: Path) -> None:
     (output / "benchmarks.json").write_text(result.to_json())
     (output / "benchmarks.md").write_text(report.markdown(result))
     report.write_chart(result, output / "benchmarks.png")
-    if output.resolve() == (ROOT / "docs").resolve() and not result.settings.smoke:
+    if output.resolve() == DOCS.resolve() and not result.settings.smoke:
         report.update_readme(result, ROOT / "README.md")
         say("updated the benchmark section of README.md")
     for line in report.headline_lines(result):

@@ -43,7 +43,8 @@ def subjects(levels: list[str], references: bool) -> list[Subject]:
 def bake_subject(subject: Subject, python: str, folder: Path) -> Path:
     """The default project at the subject's level (pre-commit off), with a reference's files."""
     answers = {"docker_level": subject.level, "python_version": python, "use_pre_commit": False}
-    project = bake_into(folder, **answers)
+    # The post-generation hook only prints next steps for a folder the run deletes
+    project = bake_into(folder, accept_hooks=False, **answers)
     if subject.kind == "reference":
         for item in (REFERENCES_DIR / subject.name).iterdir():
             shutil.copyfile(item, project / item.name)
