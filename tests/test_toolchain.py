@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from harness import ROOT
+from harness.benchmark.prepare import EXTRA_DEPENDENCY, FLASK
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
@@ -164,6 +165,16 @@ def hook_mirrors(tmp_path_factory) -> dict[str, Path]:
     return mirrors
 
 
+def use_hook_mirrors(work: Path, hook_mirrors: dict[str, Path]) -> None:
+    """Point the project's pre-commit config at the local mirrors (only the `repo:` URLs)."""
+    config = work / ".pre-commit-config.yaml"
+    text = config.read_text()
+    for url, mirror in hook_mirrors.items():
+        text = text.replace(f"repo: {url}\n", f"repo: {mirror.as_uri()}\n")
+    assert "https://" not in text  # every repository URL, and only those, was rewritten
+    config.write_text(text)
+
+
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory) -> Path:
     """One pre-commit cache per test process: hook environments are built once."""
@@ -176,12 +187,7 @@ def test_pre_commit_passes_offline_with_the_upstream_hooks(
     project, project_copy, hook_mirrors, pre_commit_home, tmp_path
 ):
     work = project_copy
-    config = work / ".pre-commit-config.yaml"
-    text = config.read_text()
-    for url, mirror in hook_mirrors.items():
-        text = text.replace(f"repo: {url}\n", f"repo: {mirror.as_uri()}\n")
-    assert "https://" not in text  # every repository URL, and only those, was rewritten
-    config.write_text(text)
+    use_hook_mirrors(work, hook_mirrors)
     lock, requirements = work / "poetry.lock", work / "requirements.txt"
     before = (lock.read_bytes(), requirements.read_bytes() if requirements.exists() else None)
     git("init", "-q", cwd=work)
@@ -204,6 +210,46 @@ def test_pre_commit_passes_offline_with_the_upstream_hooks(
     assert passed == {names[hook] for hook in used}  # every hook ran, under its upstream name
     after = (lock.read_bytes(), requirements.read_bytes() if requirements.exists() else None)
     assert after == before
+
+
+# The levels whose pre-commit config exports requirements.txt (with the default answers)
+HOOKED_EXPORT = for_answers(answers for answers in every_level() if answers.facts["requirements"])
+
+
+@pytest.mark.xdist_group("pre-commit-hook-mirrors")  # hook environments are built once
+@HOOKED_EXPORT
+def test_a_new_dependency_commits_on_the_third_try_as_the_readme_says(
+    project, project_copy, hook_mirrors, pre_commit_home
+):
+    """README: the lock hook re-locks and stops the commit, then the export hook
+    rewrites requirements.txt and stops the next one; the third goes through."""
+    work = project_copy
+    use_hook_mirrors(work, hook_mirrors)
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
+    git("init", "-q", cwd=work)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "--no-verify", "-m", "baked", cwd=work)
+    run([BIN / "pre-commit", "install"], cwd=work, env=tool_env(**env))
+    pyproject = work / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(FLASK, f"{FLASK}    {EXTRA_DEPENDENCY},\n"))
+
+    stopped = []
+    for staged in ("pyproject.toml", "poetry.lock", "requirements.txt"):
+        git("add", staged, cwd=work)
+        commit = run(
+            ["git", "commit", "-q", "-m", "add six"], cwd=work, timeout=1200, check=False,
+            env=tool_env(**GIT_IDENTITY, **env),
+        )  # fmt: skip
+        rewritten = git("diff", "--name-only", cwd=work).split()  # by a hook, not staged
+        stopped.append((staged, commit.returncode != 0, rewritten))
+
+    assert stopped == [
+        ("pyproject.toml", True, ["poetry.lock"]),
+        ("poetry.lock", True, ["requirements.txt"]),
+        ("requirements.txt", False, []),
+    ]
+    assert git("status", "--porcelain", cwd=work) == ""
+    assert "six==" in (work / "requirements.txt").read_text()
 
 
 # --- The Python of the workflows -------------------------------------------------------
@@ -457,6 +503,24 @@ def test_actionlint_finds_a_broken_workflow(tmp_path):
     assert actionlint([broken], tmp_path)["results"]
 
 
+def ignored_by_config(project, result: dict) -> bool:
+    """Whether the project's .github/actionlint.yaml drops this report, as actionlint
+    does: a `paths` key naming the file, and one of its `ignore` expressions found in
+    the message (the keys here are plain paths, no globs)."""
+    config = yaml.safe_load((project.path / ".github" / "actionlint.yaml").read_text())
+    path = Path(result["file"]).resolve().relative_to(project.path.resolve()).as_posix()
+    ignore = config["paths"].get(path, {}).get("ignore", [])
+    return any(re.search(pattern, result["message"]) for pattern in ignore)
+
+
+@for_answers(every_level())
+def test_actionlint_reports_nothing_that_the_baked_config_does_not_ignore(project):
+    files = sorted((project.path / ".github" / "workflows").glob("*.yml"))
+    report = actionlint(files, project.path)
+    assert report["files"] == len(files) >= 2
+    assert [r for r in report["results"] if not ignored_by_config(project, r)] == []
+
+
 # GitHub's self-repository form (2026-07-30), which zizmor asks for, is newer than every
 # actionlint release: it reads the call as malformed (rhysd/actionlint#711)
 SELF_REPOSITORY_CALL = (
@@ -465,13 +529,68 @@ SELF_REPOSITORY_CALL = (
 
 
 @for_answers(every_level())
-def test_actionlint_reports_nothing_but_the_self_repository_call_it_predates(project):
+def test_the_baked_actionlint_config_ignores_only_the_self_repository_call(project):
     files = sorted((project.path / ".github" / "workflows").glob("*.yml"))
-    report = actionlint(files, project.path)
-    assert report["files"] == len(files) >= 2
-    predates = [r for r in report["results"] if r["message"].startswith(SELF_REPOSITORY_CALL)]
-    assert [Path(r["file"]).name for r in predates] == ["release.yml"]
-    assert [r for r in report["results"] if r not in predates] == []
+    ignored = [
+        r for r in actionlint(files, project.path)["results"] if ignored_by_config(project, r)
+    ]
+    assert [(Path(r["file"]).name, r["message"][: len(SELF_REPOSITORY_CALL)]) for r in ignored] == [
+        ("release.yml", SELF_REPOSITORY_CALL)
+    ]
+
+
+# actionlint hands every bash or sh `run:` script to shellcheck this way (its
+# rule_shellcheck.go): each ${{ }} expression becomes as many underscores, a
+# `set -eo pipefail` line (sh: `set -e`) goes first, and these checks are off, since
+# the placeholders trip them
+SHELLCHECK_EXCLUDED = "SC1091,SC2194,SC2050,SC2153,SC2154,SC2157,SC2043"
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
+
+
+def run_scripts(workflow: dict) -> list[tuple[str, str, str]]:
+    """(where, shell, script) of every `run:` step, with the shell GitHub picks on Linux."""
+    default = workflow.get("defaults", {}).get("run", {}).get("shell")
+    scripts = []
+    for job_id, job in workflow["jobs"].items():
+        job_default = job.get("defaults", {}).get("run", {}).get("shell")
+        for step in job.get("steps", []):
+            if "run" in step:
+                shell = step.get("shell") or job_default or default or "bash"
+                scripts.append(
+                    (f"{job_id}: {step.get('name', step['run'][:40])}", shell, step["run"])
+                )
+    return scripts
+
+
+@for_answers(every_level())
+def test_every_workflow_script_passes_shellcheck_as_actionlint_runs_it(project):
+    findings, checked = [], 0
+    for name, workflow in workflows(project).items():
+        for where, shell, script in run_scripts(workflow):
+            sh = shell.split()[0]
+            assert sh in ("bash", "sh"), (name, where, shell)
+            source = EXPRESSION.sub(lambda m: "_" * len(m.group()), script)
+            setup = "set -eo pipefail" if sh == "bash" else "set -e"
+            result = run(
+                [BIN / "shellcheck", "--norc", "-f", "json", "-x", "--shell", sh,
+                 "-e", SHELLCHECK_EXCLUDED, "-"],
+                input=f"{setup}\n{source}\n", check=False,
+            )  # fmt: skip
+            assert result.returncode in (0, 1), result.stderr
+            findings += [
+                f"{name} / {where}: SC{f['code']} ({f['level']}) {f['message']}"
+                for f in json.loads(result.stdout)
+            ]
+            checked += 1
+    assert checked >= 5
+    assert findings == []
+
+
+def test_shellcheck_finds_what_actionlint_would_report():
+    script = "set -eo pipefail\necho \"$TAGS\" | sed 's/^/- /'\n"
+    result = run([BIN / "shellcheck", "--norc", "-f", "json", "--shell", "bash", "-"],
+                 input=script, check=False)  # fmt: skip
+    assert [f["code"] for f in json.loads(result.stdout)] == [2001]
 
 
 # --- Release --------------------------------------------------------------------------
