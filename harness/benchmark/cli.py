@@ -50,6 +50,13 @@ from harness.matrix import DEFAULT_PYTHON, PYTHONS, SERIES
 
 SMOKE_LEVEL = SERIES[0]
 DOCS = ROOT / "docs"
+NUMBERS = (
+    ("--repetitions", int, 3, "runs of every subject; medians and min-max are over these"),
+    ("--load-seconds", float, 10, "how long GET / is loaded in each run"),
+    ("--start-stop-cycles", int, 5, "`up` to first answer and `down` per run, their median"),
+    ("--concurrency", int, 20, "connections open at once during the load"),
+)
+"""The numeric options: flag, type, default and what it sets."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -63,29 +70,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the levels to measure (default: every level)",
     )  # fmt: skip
     parser.add_argument("--no-references", action="store_true", help="skip the two references")
-    parser.add_argument(
-        "--repetitions", type=int, default=3,
-        help="runs of every subject; medians and min-max are over these (default 3)",
-    )  # fmt: skip
+    for flag, kind, default, text in NUMBERS:
+        parser.add_argument(flag, type=kind, default=default, help=f"{text} (default {default})")
     parser.add_argument(
         "--python", default=DEFAULT_PYTHON, choices=PYTHONS,
         help=f"the Python of the base images (default {DEFAULT_PYTHON})",
     )  # fmt: skip
     parser.add_argument(
-        "--load-seconds", type=float, default=10,
-        help="how long GET / is loaded in each run (default 10)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--start-stop-cycles", type=int, default=5,
-        help="`up` to first answer and `down` per run, their median reported (default 5)",
-    )  # fmt: skip
-    parser.add_argument(
         "--seed", type=int,
         help="seed of the order the subjects are measured in (default: a new one, published)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--concurrency", type=int, default=20,
-        help="connections open at once during the load (default 20)",
     )  # fmt: skip
     parser.add_argument(
         "--output", type=Path,
