@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from harness import ROOT
-from harness.benchmark.prepare import EXTRA_DEPENDENCY, FLASK
+from harness.benchmark.prepare import EXTRA_DEPENDENCY, add_extra_dependency
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
@@ -230,14 +230,13 @@ def test_a_new_dependency_commits_on_the_third_try_as_the_readme_says(
     git("add", "-A", cwd=work)
     git("commit", "-q", "--no-verify", "-m", "baked", cwd=work)
     run([BIN / "pre-commit", "install"], cwd=work, env=tool_env(**env))
-    pyproject = work / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace(FLASK, f"{FLASK}    {EXTRA_DEPENDENCY},\n"))
+    add_extra_dependency(work / "pyproject.toml")
 
     stopped = []
     for staged in ("pyproject.toml", "poetry.lock", "requirements.txt"):
         git("add", staged, cwd=work)
         commit = run(
-            ["git", "commit", "-q", "-m", "add six"], cwd=work, timeout=1200, check=False,
+            ["git", "commit", "-q", "-m", "add a dependency"], cwd=work, timeout=1200, check=False,
             env=tool_env(**GIT_IDENTITY, **env),
         )  # fmt: skip
         rewritten = git("diff", "--name-only", cwd=work).split()  # by a hook, not staged
@@ -249,7 +248,8 @@ def test_a_new_dependency_commits_on_the_third_try_as_the_readme_says(
         ("requirements.txt", False, []),
     ]
     assert git("status", "--porcelain", cwd=work) == ""
-    assert "six==" in (work / "requirements.txt").read_text()
+    name = EXTRA_DEPENDENCY.strip('"').split()[0]
+    assert f"\n{name}==" in (work / "requirements.txt").read_text()
 
 
 # --- The Python of the workflows -------------------------------------------------------

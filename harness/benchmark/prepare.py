@@ -77,14 +77,18 @@ def spec_of(spec: str) -> str:
     return spec
 
 
+def add_extra_dependency(pyproject: Path) -> None:
+    """Add EXTRA_DEPENDENCY next to Flask in a baked pyproject.toml, as a user would."""
+    text = pyproject.read_text()
+    assert FLASK in text
+    pyproject.write_text(text.replace(FLASK, f"{FLASK}    {EXTRA_DEPENDENCY},\n"))
+
+
 def dependency_change(subject: Subject, project: Path, scratch: Path) -> dict[str, bytes]:
     """The files of `project` after adding one small dependency, locked and exported."""
     changed = scratch / "dependency-change"
     shutil.copytree(project, changed)
-    pyproject = changed / "pyproject.toml"
-    text = pyproject.read_text()
-    assert FLASK in text
-    pyproject.write_text(text.replace(FLASK, f"{FLASK}    {EXTRA_DEPENDENCY},\n"))
+    add_extra_dependency(changed / "pyproject.toml")
     if subject.name == "uv-example":
         run([BIN / "uv", "lock"], cwd=changed, env=tool_env(), timeout=1800)
         names = ["pyproject.toml", "uv.lock"]
