@@ -182,6 +182,9 @@ def level(cookiecutter: dict) -> dict:
     facts["requirements_levels"] = [
         name for name, other in cookiecutter["_levels"].items() if other["requirements"]
     ]
+    # The script that gives the image bytecode for the server's imports, at the level that
+    # compiles only those
+    facts["bytecode_compiler"] = facts["bytecode"] == "server_imports"
     # The project's files besides the code that the image build sees and reads: what an
     # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A
     # deny-list admits every file, so the lock and pyproject.toml always reach its build.
@@ -194,6 +197,8 @@ def level(cookiecutter: dict) -> dict:
         build_files.append("requirements.txt")
     if facts["lock_exporter"]:
         build_files.append("export_requirements.py")
+    if facts["bytecode_compiler"]:
+        build_files.append("compile_bytecode.py")
     facts["build_files"] = build_files
     return facts
 

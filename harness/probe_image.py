@@ -11,6 +11,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 STRAY_MARKER = "pydocker-stray-file"
 SKIP = {"/proc", "/sys", "/dev"}
@@ -76,14 +78,61 @@ def write_errors():
     return errors
 
 
+def app_spec():
+    """(module, attribute) of the app Gunicorn serves, from its command line."""
+    (spec,) = [arg for arg in pid1()["cmdline"] if re.fullmatch(r"[\w.]+:\w+", arg)]
+    module, _, attribute = spec.partition(":")
+    return module, attribute
+
+
 def app_setting(name):
     """The setting `name` of the app Gunicorn serves, imported as Gunicorn imports it (the
     working directory first on the path); None without a name."""
     if not name:
         return None
-    (spec,) = [arg for arg in pid1()["cmdline"] if re.fullmatch(r"[\w.]+:\w+", arg)]
-    module, _, attribute = spec.partition(":")
+    module, attribute = app_spec()
     return getattr(importlib.import_module(module), attribute).config.get(name)
+
+
+# Run in a fresh interpreter, so that only what the server imports is loaded: Gunicorn's
+# master and sync worker, then the app. Prints the modules loaded from a source file whose
+# bytecode is missing or was compiled from another source (checked as Python checks it: by
+# the hash in a hash-based .pyc, else by the source's time and size).
+BYTECODE_CHECK = """
+import sys
+import gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.glogging
+from {module} import {attribute}
+loaded = list(sys.modules.values())
+import importlib.util, os
+for module in loaded:
+    source, cached = getattr(module, "__file__", None), getattr(module, "__cached__", None)
+    if not (source and cached and source.endswith(".py")):
+        continue
+    try:
+        with open(cached, "rb") as handle:
+            header = handle.read(16)
+    except OSError:
+        print(module.__name__)
+        continue
+    with open(source, "rb") as handle:
+        code = handle.read()
+    if int.from_bytes(header[4:8], "little") & 1:
+        current = header[8:16] == importlib.util.source_hash(code)
+    else:
+        stamp = int(os.stat(source).st_mtime) & 0xFFFFFFFF
+        current = header[8:16] == stamp.to_bytes(4, "little") + len(code).to_bytes(4, "little")
+    if not current:
+        print(module.__name__)
+"""
+
+
+def modules_without_current_bytecode():
+    """What the server loads that the image has no current bytecode for, sorted."""
+    module, attribute = app_spec()
+    code = BYTECODE_CHECK.format(module=module, attribute=attribute)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return sorted(done.stdout.split())
 
 
 def main():
@@ -100,6 +149,7 @@ def main():
         "cwd": os.getcwd(),
         "psycopg2": psycopg2_facts(),
         "app_setting": app_setting(os.environ.get("PROBE_SETTING")),
+        "modules_without_current_bytecode": modules_without_current_bytecode(),
     }
     print(json.dumps(facts))
 

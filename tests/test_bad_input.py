@@ -31,6 +31,10 @@ CASES = {
         {"package_name": "export_requirements"},
         "'export_requirements'",
     ),
+    "package-shadows-the-bytecode-compiler": (
+        {"package_name": "compile_bytecode"},
+        "'compile_bytecode'",
+    ),
     "slug-a-windows-device": ({"project_slug": "aux"}, "project_slug 'aux' is a device name"),
     "package-a-windows-device": ({"package_name": "com1"}, "package_name 'com1' is a device"),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),

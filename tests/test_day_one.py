@@ -292,7 +292,11 @@ def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(pro
         assert service["env_file"] == [{"path": ".env", "required": False}]
         rebuilt = {w["path"] for w in service["develop"]["watch"] if w["action"] == "rebuild"}
         assert {f"./{package}", "./gunicorn.conf.py"} <= rebuilt
-        read_by_the_build = {"./requirements.txt", "./export_requirements.py"}
+        read_by_the_build = {
+            "./requirements.txt",
+            "./export_requirements.py",
+            "./compile_bytecode.py",
+        }
         present = {f"./{f.name}" for f in project.path.iterdir()}
         assert rebuilt & read_by_the_build == present & read_by_the_build
 

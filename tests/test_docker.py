@@ -89,6 +89,8 @@ ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
 LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
+# The level that compiles only what the server imports, with compile_bytecode.py
+SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.facts["bytecode"] == "server_imports")
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
 SLIM_RUNTIME = on_docker(
@@ -231,6 +233,11 @@ def test_locked_down_runtime_has_no_compiler_poetry_or_uv(served):
     probe = served.services["server"].probe
     assert probe["programs"] == {"gcc": None, "cc": None, "poetry": None, "uv": None}
     assert probe["tool_modules"] == []
+
+
+@SERVER_IMPORTS_BYTECODE
+def test_every_module_the_server_loads_has_current_bytecode_in_the_image(served):
+    assert served.services["server"].probe["modules_without_current_bytecode"] == []
 
 
 @ALL

@@ -368,6 +368,27 @@ def test_production_hardened_runs_on_slim_receiving_only_the_venv_and_the_code(p
 
 
 @HARDENED
+def test_production_hardened_compiles_the_servers_imports_through_a_cache_mount(project):
+    *_, runtime = parse(project.path / "Dockerfile").stages
+    step = runtime.index("RUN", "compile_bytecode.py")
+    assert runtime.index("COPY", "--from=builder /opt/venv") < step < runtime.index("COPY", "src/")
+    compile_step = runtime.instructions[step]
+    assert "--mount=type=bind,source=compile_bytecode.py,target=/tmp/compile_bytecode.py" in (
+        compile_step.flags
+    )
+    assert "--mount=type=cache,target=/root/.cache/bytecode,sharing=locked" in compile_step.flags
+    words = [w for w in compile_step.words if not w.startswith("--")]
+    assert words[:4] == [
+        "PYTHONDONTWRITEBYTECODE=",
+        "PYTHONPYCACHEPREFIX=/root/.cache/bytecode",
+        "python",
+        "/tmp/compile_bytecode.py",
+    ]
+    assert {"flask", "gunicorn.arbiter", "gunicorn.workers.sync"} <= set(words[4:])
+    assert "!compile_bytecode.py" in dockerignore_patterns(project)
+
+
+@HARDENED
 def test_production_hardened_sets_the_container_environment(project):
     assert_container_env(parse(project.path / "Dockerfile").final)
 
@@ -485,14 +506,14 @@ def test_every_level_has_a_trait_test():
 def test_the_readmes_system_library_step_comes_before_the_imports_and_passes_hadolint(
     project, tmp_path
 ):
-    text = with_runtime_library_step(project.path)
-    installs = text.index("apt-get install")
-    import_step = re.compile(r"^RUN PYTHONDONTWRITEBYTECODE='' python -c", re.M)
-    imports = [match.start() for match in import_step.finditer(text)]
-    assert imports and installs < min(imports)  # the import steps load the library
-    assert installs < text.index("\nCOPY src/")  # a code change does not rerun apt
     dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text(text)
+    dockerfile.write_text(with_runtime_library_step(project.path))
+    runtime = parse(dockerfile).final
+    installs = runtime.index("RUN", "apt-get install")
+    imports = [i for i, step in enumerate(runtime.instructions)
+               if step.keyword == "RUN" and "PYTHONDONTWRITEBYTECODE=''" in step.value]  # fmt: skip
+    assert len(imports) == 2 and installs < min(imports)  # the import steps load the library
+    assert installs < runtime.index("COPY", "src/")  # a code change does not rerun apt
     run([BIN / "hadolint", dockerfile], cwd=tmp_path)
 
 

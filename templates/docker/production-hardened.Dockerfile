@@ -47,14 +47,18 @@ COPY --from=builder /opt/venv /opt/venv
 
 # Nothing may write bytecode at run time, and the official images ship the
 # standard library without it: import what Gunicorn and Flask use once, now,
-# with bytecode writing on, so the server starts from compiled modules (the
-# control socket's server pulls in asyncio). Only the modules the server
-# imports get bytecode, not every module of every package. Flask's imports and
-# Gunicorn's run side by side, one process per core; `wait` fails the step if
-# the one in the background failed.
-RUN PYTHONDONTWRITEBYTECODE='' python -c "import flask" & \
-    PYTHONDONTWRITEBYTECODE='' python -c "import gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.workers.gthread, gunicorn.glogging, gunicorn.ctl.server" \
-    && wait $!
+# and copy the bytecode of every module that loads into the image, so the
+# server starts from compiled modules (the control socket's server pulls in
+# asyncio; the app reads secret files with the utf-8-sig codec). Only the
+# modules the server imports get bytecode, not every module of every package.
+# The cache mount keeps it between builds, checked against each source's hash:
+# a dependency change compiles only the modules it changed.
+RUN --mount=type=bind,source=compile_bytecode.py,target=/tmp/compile_bytecode.py \
+    --mount=type=cache,target=/root/.cache/bytecode,sharing=locked \
+    PYTHONDONTWRITEBYTECODE='' PYTHONPYCACHEPREFIX=/root/.cache/bytecode \
+    python /tmp/compile_bytecode.py flask gunicorn.app.wsgiapp gunicorn.arbiter \
+       gunicorn.workers.sync gunicorn.workers.gthread gunicorn.glogging gunicorn.ctl.server \
+       encodings.utf_8_sig
 
 # The code last, so a source change reruns only the steps below. It stays
 # owned by root: the server can read it, not change it.
