@@ -32,7 +32,7 @@ COMPILER = for_answers(
 )  # fmt: skip
 
 # What the build runs, with the service's package `svc` for the virtualenv's modules
-COMPILE = "PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/work/cache python compile_bytecode.py svc"
+COMPILE = "PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/build/cache python compile_bytecode.py svc"
 SERVICE = {
     "svc/__init__.py": "import json\n\nfrom svc.settings import VALUE\n",
     "svc/settings.py": 'VALUE = "one"\n',
@@ -55,10 +55,10 @@ def bytecode(path, run=False):
     return [int.from_bytes(data[4:8], "little"), data[8:16] == digest, names.get("VALUE")]
 stdlib = os.path.dirname(os.__file__)
 print(json.dumps({
-    "svc": bytecode("/work/site/svc/settings.py", run=True),
+    "svc": bytecode("/build/site/svc/settings.py", run=True),
     "json": bytecode(os.path.join(stdlib, "json", "__init__.py")),
     "unimported": bytecode(os.path.join(stdlib, "csv.py")),
-    "script": os.path.exists("/work/__pycache__"),
+    "script": os.path.exists("/build/__pycache__"),
 }))
 """
 CHECKED_HASH = 0b11  # PEP 552: hash-based, checked against the source
@@ -66,15 +66,15 @@ CHECKED_HASH = 0b11  # PEP 552: hash-based, checked against the source
 
 def in_slim_image(project, folder, commands: str, check: bool = True):
     """Run `commands` with sh in a new container of the project's slim base image, the
-    service in /work/site (on the path), the script in /work; the finished run."""
+    service in /build/site (on the path), the script in /build; the finished run."""
     shutil.copyfile(project.path / SCRIPT, folder / SCRIPT)
     for name, text in SERVICE.items():
         (folder / "site" / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / "site" / name).write_text(text)
     image = f"python:{project.answers.python_version}-slim"
     return run(
-        ["docker", "run", "--rm", "--network", "none", "-v", f"{folder}:/work", "-w", "/work",
-         "-e", "PYTHONPATH=/work/site", image, "sh", "-c", commands],
+        ["docker", "run", "--rm", "--network", "none", "-v", f"{folder}:/build", "-w", "/build",
+         "-e", "PYTHONPATH=/build/site", image, "sh", "-c", commands],
         check=check,
     )  # fmt: skip
 
@@ -83,7 +83,7 @@ def bytecode_facts(project, folder, before: str) -> dict:
     checker = folder / "bytecode_of.py"
     checker.write_text(BYTECODE_OF)
     done = in_slim_image(
-        project, folder, f"{before} && PYTHONDONTWRITEBYTECODE=1 python -B /work/bytecode_of.py"
+        project, folder, f"{before} && PYTHONDONTWRITEBYTECODE=1 python -B /build/bytecode_of.py"
     )
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -104,7 +104,7 @@ def test_a_module_nothing_imports_gets_no_bytecode_nor_does_the_script(project, 
 
 @COMPILER
 def test_a_reinstalled_unchanged_module_is_taken_from_the_cache_not_compiled(project, tmp_path):
-    cached = "$(find /work/cache -name 'settings.*.pyc')"
+    cached = "$(find /build/cache -name 'settings.*.pyc')"
     done = in_slim_image(
         project,
         tmp_path,
@@ -135,9 +135,9 @@ def test_a_changed_source_never_gets_the_bytecode_of_the_old_one(project, tmp_pa
     ("environment", "modules", "message"),
     [
         ("PYTHONDONTWRITEBYTECODE=", "svc", "set PYTHONPYCACHEPREFIX"),
-        ("PYTHONDONTWRITEBYTECODE=1 PYTHONPYCACHEPREFIX=/work/cache", "svc",
+        ("PYTHONDONTWRITEBYTECODE=1 PYTHONPYCACHEPREFIX=/build/cache", "svc",
          "unset PYTHONDONTWRITEBYTECODE"),
-        ("PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/work/cache", "",
+        ("PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/build/cache", "",
          "name the modules"),
     ],
     ids=["without-a-cache", "with-bytecode-writing-off", "without-modules"],
