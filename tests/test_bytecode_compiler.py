@@ -131,6 +131,21 @@ def test_a_changed_source_never_gets_the_bytecode_of_the_old_one(project, tmp_pa
 
 
 @COMPILER
+def test_bytecode_a_build_left_unchecked_in_the_cache_is_never_used(project, tmp_path):
+    # A timestamp-checked .pyc of an older source with the same size and time, as a build
+    # that stopped between compiling and checking could leave it
+    stamp = "touch -d @1700000000 site/svc/settings.py"
+    left = (
+        f"sed -i 's/one/two/' site/svc/settings.py && {stamp}"
+        " && PYTHONPYCACHEPREFIX=/build/cache python -c"
+        " 'import py_compile; py_compile.compile(\"/build/site/svc/settings.py\")'"
+        f" && sed -i 's/two/one/' site/svc/settings.py && {stamp}"
+    )
+    facts = bytecode_facts(project, tmp_path, f"{left} && {COMPILE}")
+    assert facts["svc"] == [CHECKED_HASH, True, "one"]
+
+
+@COMPILER
 @pytest.mark.parametrize(
     ("environment", "modules", "message"),
     [
