@@ -237,11 +237,14 @@ def drop_stray_files(project: Path) -> None:
             (folder / name).write_text(f"{STRAY_MARKER}: {name}\n")
 
 
-def probe(compose: Compose, service: str) -> dict:
-    """Run probe_image.py in the container, with the interpreter that runs Gunicorn."""
+def probe(compose: Compose, service: str, bytecode: bool = False) -> dict:
+    """Run probe_image.py in the container, with the interpreter that runs Gunicorn;
+    bytecode: also list what serving GET / loads without current bytecode."""
     interpreter = 'exec "$(tr "\\000" "\\n" </proc/1/cmdline | head -n 1)" -'
-    setting = f"PROBE_SETTING={SECRET_SETTING[0]}"
-    proc = compose.run("exec", "-T", "-e", setting, service, "sh", "-c", interpreter,
+    settings = ["-e", f"PROBE_SETTING={SECRET_SETTING[0]}"]
+    if bytecode:
+        settings += ["-e", "PROBE_BYTECODE=1"]
+    proc = compose.run("exec", "-T", *settings, service, "sh", "-c", interpreter,
                        input=PROBE.read_text())  # fmt: skip
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -268,8 +271,11 @@ def image_size(container: str) -> int:
     return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", image]).stdout)
 
 
-def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=print) -> Record:
-    """`docker compose up --build`, exercise every service, `down`; what it all saw."""
+def lifecycle(
+    command: tuple[str, ...], project: Path, scratch: Path, progress=print, bytecode: bool = False
+) -> Record:
+    """`docker compose up --build`, exercise every service, `down`; what it all saw.
+    bytecode: each probe lists what serving loads without current bytecode."""
     drop_stray_files(project)
     compose = Compose(command, project, scratch, extra_override=write_secret(project, scratch))
     record = Record()
@@ -279,7 +285,7 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
         compose("up", "--build", "--detach", timeout=1800)
         progress(f"[docker] {compose.name}: up after {time.monotonic() - started:.0f} s")
         for name in compose("config", "--services").split():
-            record.services[name] = exercise(compose, name)
+            record.services[name] = exercise(compose, name, bytecode)
         record.logs = compose("logs", "--no-color")
         record.built_images = compose("images", "--quiet").split()
         take_down(compose, record)
@@ -289,14 +295,14 @@ def lifecycle(command: tuple[str, ...], project: Path, scratch: Path, progress=p
     return record
 
 
-def exercise(compose: Compose, name: str) -> Service:
+def exercise(compose: Compose, name: str, bytecode: bool = False) -> Service:
     """Ask one running service for / and /health, probe it, then put it under load."""
     port = compose.port(name)
     wait_for(port, "/health", seconds=90)
     container = compose.container(name)
     index_status, index = get(port, "/")
     health_status, health = get(port, "/health")
-    facts = probe(compose, name)
+    facts = probe(compose, name, bytecode)
     return Service(
         name=name,
         port=port,

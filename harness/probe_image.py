@@ -94,14 +94,28 @@ def app_setting(name):
     return getattr(importlib.import_module(module), attribute).config.get(name)
 
 
-# Run in a fresh interpreter, so that only what the server imports is loaded: Gunicorn's
-# master and sync worker, then the app. Prints the modules loaded from a source file whose
-# bytecode is missing or was compiled from another source (checked as Python checks it: by
-# the hash in a hash-based .pyc, else by the source's time and size).
+# Run in a fresh interpreter, so that only what the server loads is loaded: Gunicorn's
+# master and sync worker, then the app, which then answers GET / as a worker does (a WSGI
+# call with the environ Gunicorn would pass): a module first imported while serving counts
+# too. Prints the modules loaded from a source file whose bytecode is missing or was
+# compiled from another source (checked as Python checks it: by the hash in a hash-based
+# .pyc, else by the source's time and size).
 BYTECODE_CHECK = """
-import sys
+import io, sys
 import gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.glogging
-from {module} import {attribute}
+from {module} import {attribute} as app
+environ = {{
+    "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/", "QUERY_STRING": "",
+    "SERVER_NAME": "0.0.0.0", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+    "HTTP_HOST": "localhost:8000", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "40000",
+    "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
+    "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+}}
+statuses = []
+body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+if not statuses[0].startswith("200"):
+    sys.exit(f"GET / answered {{statuses[0]}}: {{body[:200]!r}}")
 loaded = list(sys.modules.values())
 import importlib.util, os
 for module in loaded:
@@ -127,11 +141,15 @@ for module in loaded:
 
 
 def modules_without_current_bytecode():
-    """What the server loads that the image has no current bytecode for, sorted."""
+    """What the server loads to answer GET / that the image has no current bytecode for,
+    sorted; None unless asked for (PROBE_BYTECODE=1)."""
+    if os.environ.get("PROBE_BYTECODE") != "1":
+        return None
     module, attribute = app_spec()
     code = BYTECODE_CHECK.format(module=module, attribute=attribute)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the bytecode check failed:\n{done.stderr}")
     return sorted(done.stdout.split())
 
 

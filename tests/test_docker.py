@@ -56,6 +56,11 @@ def on_docker(select=lambda answers: True):
     )
 
 
+def compiles_server_imports(answers):
+    """The level that compiles only what the server loads, with compile_bytecode.py."""
+    return answers.facts["bytecode"] == "server_imports"
+
+
 RUNS: dict = {}
 
 
@@ -79,7 +84,10 @@ def served(project, tmp_path_factory):
 
     def make():
         scratch = tmp_path_factory.mktemp(f"docker-{project.answers.docker_level}")
-        return lifecycle(ENGINE.compose, project.copy_to(scratch), scratch)
+        return lifecycle(
+            ENGINE.compose, project.copy_to(scratch), scratch,
+            bytecode=compiles_server_imports(project.answers),
+        )  # fmt: skip
 
     return once("lifecycle", project, make)
 
@@ -89,8 +97,7 @@ ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
 LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
-# The level that compiles only what the server imports, with compile_bytecode.py
-SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.facts["bytecode"] == "server_imports")
+SERVER_IMPORTS_BYTECODE = on_docker(compiles_server_imports)
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
 SLIM_RUNTIME = on_docker(
@@ -236,7 +243,7 @@ def test_locked_down_runtime_has_no_compiler_poetry_or_uv(served):
 
 
 @SERVER_IMPORTS_BYTECODE
-def test_every_module_the_server_loads_has_current_bytecode_in_the_image(served):
+def test_every_module_the_server_loads_to_answer_has_current_bytecode_in_the_image(served):
     assert served.services["server"].probe["modules_without_current_bytecode"] == []
 
 

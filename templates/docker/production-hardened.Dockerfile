@@ -49,7 +49,8 @@ COPY --from=builder /opt/venv /opt/venv
 # standard library without it: import what Gunicorn and Flask use once, now,
 # and copy the bytecode of every module that loads into the image, so the
 # server starts from compiled modules (the control socket's server pulls in
-# asyncio; the app reads secret files with the utf-8-sig codec). Only the
+# asyncio; the app reads secret files with the utf-8-sig codec; Werkzeug
+# encodes each request's host name with the idna codec). Only the
 # modules the server imports get bytecode, not every module of every package.
 # The cache mount keeps it between builds, checked against each source's hash:
 # a dependency change compiles only the modules it changed.
@@ -58,7 +59,7 @@ RUN --mount=type=bind,source=compile_bytecode.py,target=/tmp/compile_bytecode.py
     PYTHONDONTWRITEBYTECODE='' PYTHONPYCACHEPREFIX=/root/.cache/bytecode \
     python /tmp/compile_bytecode.py flask gunicorn.app.wsgiapp gunicorn.arbiter \
        gunicorn.workers.sync gunicorn.workers.gthread gunicorn.glogging gunicorn.ctl.server \
-       encodings.utf_8_sig
+       encodings.utf_8_sig encodings.idna
 
 # The code last, so a source change reruns only the steps below. It stays
 # owned by root: the server can read it, not change it.
