@@ -43,6 +43,12 @@ class Answers:
         """The level's row of `_levels` in cookiecutter.json."""
         return LEVEL_FACTS[self.docker_level]
 
+    @property
+    def compiles_server_imports(self) -> bool:
+        """The level's image gets bytecode for what the server loads, from compile_bytecode.py
+        (the rule answer_filters.level() names bytecode_compiler for the templates)."""
+        return self.facts["bytecode"] == "server_imports"
+
     def context(self) -> dict:
         return {
             "docker_level": self.docker_level,

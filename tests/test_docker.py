@@ -56,11 +56,6 @@ def on_docker(select=lambda answers: True):
     )
 
 
-def compiles_server_imports(answers):
-    """The level that compiles only what the server loads, with compile_bytecode.py."""
-    return answers.facts["bytecode"] == "server_imports"
-
-
 RUNS: dict = {}
 
 
@@ -86,7 +81,7 @@ def served(project, tmp_path_factory):
         scratch = tmp_path_factory.mktemp(f"docker-{project.answers.docker_level}")
         return lifecycle(
             ENGINE.compose, project.copy_to(scratch), scratch,
-            bytecode=compiles_server_imports(project.answers),
+            bytecode=project.answers.compiles_server_imports,
         )  # fmt: skip
 
     return once("lifecycle", project, make)
@@ -97,7 +92,7 @@ ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
 LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
-SERVER_IMPORTS_BYTECODE = on_docker(compiles_server_imports)
+SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.compiles_server_imports)
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
 SLIM_RUNTIME = on_docker(
