@@ -9,6 +9,7 @@ removed in a `finally`, including the images it built.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -122,7 +123,7 @@ def load(
                 counts["sent"] += 1
             try:
                 failure = None if 200 <= get(port, "/")[0] < 300 else "non_2xx"
-            except OSError:
+            except (OSError, http.client.HTTPException):  # a refused, cut or garbled answer
                 failure = "errors"
             if failure:
                 with lock:

@@ -130,7 +130,7 @@ def test_benchmark_results_without_a_seed_keep_the_listed_order():
     assert orders(["a", "b", "c"], order_settings(None)) == [["a", "b", "c"]] * 3
 
 
-def test_a_claim_missed_inside_both_rows_run_to_run_spread_says_so():
+def test_a_missed_claim_is_within_the_spread_only_when_both_rows_spreads_overlap():
     quickest = Comparison("ours", EVERY_OTHER, "down_s", "the quickest `down`", 1.0)
     overlapping = Verdict(quickest, 0.80, 0.75, (0.78, 0.83), (0.73, 0.81), "theirs")
     apart = Verdict(quickest, 0.80, 0.75, (0.79, 0.83), (0.73, 0.78), "theirs")

@@ -42,18 +42,20 @@ def group(answers):
 
 def on_docker(select=lambda answers: True):
     """Parametrise `project` with each (level, Python) the engine can build and `select`
-    accepts (pre-commit off); a single skip without an engine."""
-    buildable = [
-        Answers(level, python, use_pre_commit=False)
+    accepts (pre-commit off); a single skip without an engine, or without the base images
+    of every selected Python."""
+    selected = [
+        answers
         for python in PYTHONS
-        if ENGINE.has_python(python)
         for level in LEVELS
+        if select(answers := Answers(level, python, use_pre_commit=False))
     ]
-    return for_answers(
-        [answers for answers in buildable if select(answers)],
-        group=group,
-        skip_reason=None if ENGINE.available else ENGINE.reason,
-    )
+    buildable = [answers for answers in selected if ENGINE.has_python(answers.python_version)]
+    reason = None if ENGINE.available else ENGINE.reason
+    if reason is None and selected and not buildable:
+        pythons = sorted({answers.python_version for answers in selected})
+        reason = f"no python:X / python:X-slim images for {pythons}; run make-base-images.sh"
+    return for_answers(buildable, group=group, skip_reason=reason)
 
 
 RUNS: dict = {}
