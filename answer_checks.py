@@ -50,7 +50,6 @@ if TOO_OLD:
     raise ImportError(TOO_OLD)
 
 import json  # noqa: E402
-import keyword  # noqa: E402
 import re  # noqa: E402
 import unicodedata  # noqa: E402
 from functools import cache  # noqa: E402
@@ -76,6 +75,14 @@ def reserved_names() -> dict:
 
 MAX_NAME = 40  # slug and package: Docker, Compose and Kubernetes names get suffixes
 ONE_LINE = ("project_name", "description", "author_name", "author_email")
+# The longest each one-line answer may be, and why. Each lands in one-line fields, such as
+# the image's labels, and Docker reads at most 64 KiB of a Dockerfile line.
+MAX_TEXT = {
+    "project_name": (200, "this template takes for a name"),
+    "description": (512, "PyPI takes for a package's summary"),
+    "author_name": (200, "this template takes for a name"),
+    "author_email": (254, "an e-mail address can have (RFC 5321)"),
+}
 # A Docker image name component, a Compose project name and a Kubernetes name,
 # a Service's included (DNS-1035: a letter first)
 SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -143,6 +150,14 @@ def free_text_problems(answers):
                 (
                     f"{field} {value!r} holds control, line-break or byte-order-mark "
                     f"characters ({', '.join(bad)}). Give it on one line, without them."
+                ),
+            )
+        elif len(value) > (limit := MAX_TEXT[field])[0]:
+            yield (
+                field,
+                (
+                    f"{field} {value[:40] + '...'!r} is {len(value):,} characters long, more than "
+                    f"the {limit[0]} {limit[1]}. Give at most {limit[0]} characters."
                 ),
             )
     for field, value in answers.items():
@@ -233,10 +248,14 @@ def name_problems(answers):
                 "e.g. 'hello_service'."
             ),
         )
-    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
+    elif package in reserved_names()["keywords"]:
+        # Every offered Python's keywords and soft keywords, not only the running one's
         yield (
             "package_name",
-            (f"{named} is a Python keyword. Pick another name, e.g. '{package}_service'."),
+            (
+                f"{named} is a Python keyword (or soft keyword) in one of the Python versions "
+                f"offered. Pick another name, e.g. '{package}_service'."
+            ),
         )
     elif WINDOWS_DEVICE.fullmatch(package):
         yield ("package_name", windows_device(named, f"Use one such as '{package}_service'."))

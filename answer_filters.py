@@ -94,9 +94,10 @@ _MARKDOWN_CLOSING = re.compile(r"(^|[ \t])(#+[ \t]*)$")
 
 
 def md_text(value: str) -> str:
-    """Text shown as itself in Markdown: markup characters backslash-escaped, bidirectional
-    controls as character references."""
-    text = _MARKDOWN_INLINE.sub(r"\\\1", str(value))
+    """Text shown as itself in Markdown: markup characters backslash-escaped; `$` and the
+    bidirectional controls as character references (GitHub reads text between two `$` as
+    math, whether or not they are backslash-escaped)."""
+    text = _MARKDOWN_INLINE.sub(r"\\\1", str(value)).replace("$", "&#36;")
     text = _MARKDOWN_CLOSING.sub(r"\1\\\2", text)
     match = _MARKDOWN_START.match(text)
     if match and match.group(1)[0].isdigit():

@@ -15,6 +15,9 @@ the project folder's name, before anything is written):
   stdlib   every offered Python's sys.stdlib_module_names, asked of that
            Python itself: a local pythonX.Y, else the engine's python:X-slim
            image (so the table never depends on the Python running cookiecutter)
+  keywords the keywords and soft keywords of every offered Python, asked the
+           same way (3.15 adds `lazy`), with those the table already has: a
+           Python never gives a keyword back
   locked   the import names of every package in the shipped locks (installed
            with uv into a scratch folder, read from their RECORD files)
   special  names Python, the project's tools or its own files use
@@ -75,9 +78,14 @@ SPECIAL = [
 ]
 
 
-def stdlib_names(version):
-    """sys.stdlib_module_names of Python `version`, asked of that Python; None if none is here."""
-    code = "import json, sys; print(json.dumps(sorted(sys.stdlib_module_names)))"
+def ask(version):
+    """Python `version`'s standard-library module names and keywords, asked of that Python;
+    None if none is here."""
+    code = (
+        "import json, keyword, sys; print(json.dumps({"
+        "'stdlib': sorted(sys.stdlib_module_names), "
+        "'keywords': sorted(keyword.kwlist + keyword.softkwlist)}))"
+    )
     candidates = [
         [f"python{version}", "-c", code],
         ["docker", "run", "--rm", f"python:{version}-slim", "python", "-c", code],
@@ -92,24 +100,27 @@ def stdlib_names(version):
     return None
 
 
-def every_stdlib():
-    """Each offered Python's module names, asked now, before anything is written."""
+def every_python():
+    """Each offered Python's module names, and the keywords of all of them, asked now, before
+    anything is written."""
     target = LOCKS / "reserved-names.json"
-    recorded = json.loads(target.read_text())["stdlib"] if target.exists() else {}
-    names = {}
+    recorded = json.loads(target.read_text()) if target.exists() else {}
+    stdlib, keywords = {}, set(recorded.get("keywords", []))
     for version in sorted(PYTHONS):
-        names[version] = stdlib_names(version)
-        if names[version] is not None:
+        answer = ask(version)
+        if answer is not None:
+            stdlib[version] = answer["stdlib"]
+            keywords.update(answer["keywords"])
             continue
-        if version not in recorded:
+        if version not in recorded.get("stdlib", {}):
             sys.exit(
                 f"ERROR: no Python {version} to ask, and reserved-names.json has no list for it: "
                 f"put python{version} on PATH, or make the python:{version}-slim image "
                 f"(bash scripts/make-base-images.sh {version}). Nothing was written."
             )
         print(f"no Python {version} here: keeping its recorded standard-library names")
-        names[version] = recorded[version]
-    return names
+        stdlib[version] = recorded["stdlib"][version]
+    return stdlib, sorted(keywords)
 
 
 def locked_import_names():
@@ -145,9 +156,10 @@ def locked_import_names():
     return sorted(n for n in names if n.isidentifier())
 
 
-def write_reserved_names(stdlib):
+def write_reserved_names(stdlib, keywords):
     table = {
         "stdlib": stdlib,
+        "keywords": keywords,
         "locked": locked_import_names(),
         "special": SPECIAL,
     }
@@ -165,9 +177,9 @@ def main():
         "--reserved-only", action="store_true", help="rewrite reserved-names.json alone"
     )
     options = parser.parse_args()
-    stdlib = every_stdlib()
+    stdlib, keywords = every_python()
     if options.reserved_only:
-        write_reserved_names(stdlib)
+        write_reserved_names(stdlib, keywords)
         return 0
     by_lock = {}
     for level, facts in LEVEL_FACTS.items():
@@ -188,7 +200,7 @@ def main():
             for name in ("poetry.lock", "requirements.txt"):
                 shutil.copyfile(project / name, folder / name)
         print(f"[{lock}] wrote {folder.relative_to(ROOT)}/poetry.lock and requirements.txt")
-    write_reserved_names(stdlib)
+    write_reserved_names(stdlib, keywords)
     return 0
 
 

@@ -10,6 +10,7 @@ their own tools accept.
 from __future__ import annotations
 
 import json
+import keyword
 import os
 import re
 import tempfile
@@ -185,6 +186,8 @@ def refusable(field: str, value: str) -> bool:
     byte-order-mark characters, `{{`/`{%`/`{#`, `<`/`>` in the author fields, or (for the
     e-mail) anything but a plain address. Only such an answer may be refused."""
     if re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\{[{%#]", value):
+        return True
+    if len(value) > answer_checks.MAX_TEXT[field][0]:
         return True
     if field in ("author_name", "author_email") and re.search("[<>]", value):
         return True
@@ -453,6 +456,35 @@ def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path
     run([BIN / "poetry", "check"], cwd=project, env=tool_env())
 
 
+def test_answers_at_their_longest_bake_and_read_back(tmp_path):
+    longest = {field: limit for field, (limit, _why) in answer_checks.MAX_TEXT.items()}
+    answers = {
+        "project_name": "N" * longest["project_name"],
+        "project_slug": "longest",
+        # Each quote is escaped in every format: the longest line of every file, written out
+        "description": '"' * longest["description"],
+        "author_name": "😀" * longest["author_name"],
+        "author_email": "a" * (longest["author_email"] - len("@example.com")) + "@example.com",
+    }
+    project = bake_into(tmp_path, **answers, docker_level=LABELLED)
+    assert_answers_round_trip(project, answers)
+    labels = oci_labels(project / "Dockerfile")
+    assert labels["org.opencontainers.image.description"] == answers["description"]
+    run([BIN / "poetry", "check"], cwd=project, env=tool_env())
+
+
+def test_dollar_signs_in_answers_cannot_become_math_on_github(tmp_path):
+    answers = {"project_name": "Price $5 to $10", "description": "Costs $5, or $10 a month"}
+    project = bake_into(tmp_path, **answers, project_slug="prices")
+    # GitHub renders text between two `$` as math, even when they are backslash-escaped
+    title, description = (project / "README.md").read_text(encoding="utf-8").split("\n")[0:3:2]
+    assert "$" not in title + description
+    assert markdown_blocks(project / "README.md") == (
+        answers["project_name"],
+        answers["description"],
+    )
+
+
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -546,6 +578,11 @@ def test_a_package_name_that_is_dockerfile_but_for_case_is_refused_saying_so(tmp
 def test_package_names_that_are_not_plain_identifiers_are_refused(package, tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, package_name=package)
     assert len(errors) == 1 and errors[0].startswith("ERROR: package_name "), errors
+
+
+def test_the_reserved_keywords_hold_every_keyword_of_the_python_running_the_tests():
+    table = json.loads((ROOT / "templates/locks/reserved-names.json").read_text())
+    assert set(keyword.kwlist + keyword.softkwlist) <= set(table["keywords"])
 
 
 def test_the_reserved_names_cover_every_offered_python_and_every_locked_package():

@@ -21,6 +21,9 @@ CASES = {
     "package-starts-with-digit": ({"package_name": "1hello"}, "'1hello'"),
     "package-keyword": ({"package_name": "class"}, "'class'"),
     "package-soft-keyword": ({"package_name": "match"}, "'match'"),
+    # Soft keywords of newer Pythons than the one running the tests: refused on every host
+    "package-soft-keyword-from-3.12": ({"package_name": "type"}, "'type'"),
+    "package-soft-keyword-from-3.15": ({"package_name": "lazy"}, "'lazy'"),
     "package-shadows-flask": ({"package_name": "flask"}, "'flask'"),
     "package-shadows-gunicorn": ({"package_name": "gunicorn"}, "'gunicorn'"),
     "package-shadows-stdlib": ({"package_name": "json"}, "'json'"),
@@ -40,6 +43,13 @@ CASES = {
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
+    "name-too-long": ({"project_name": "N" * 201}, "201 characters long"),
+    "description-longer-than-pypi-takes": ({"description": "d" * 513}, "513 characters long"),
+    "author-name-too-long": ({"author_name": "A" * 201}, "201 characters long"),
+    "email-longer-than-an-address-can-be": (
+        {"author_email": "a" * 243 + "@example.com"},
+        "255 characters long",
+    ),
 }
 
 
