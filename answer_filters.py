@@ -108,6 +108,21 @@ def md_text(value: str) -> str:
     return _BIDI.sub(lambda bidi: f"&#x{ord(bidi.group()):04X};", text)
 
 
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped (but - and
+    _), spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pass_context
+def md_anchor(context, anchor: str) -> str:
+    """The anchor of one of the README's sections, for a link to it. The README's title, the
+    project's name, comes first: when GitHub makes the same anchor of it (a project named
+    "Configuration"), the section's anchor gets GitHub's suffix for a second one."""
+    title = github_anchor(str(context["cookiecutter"]["project_name"]))
+    return f"{anchor}-1" if title == anchor else anchor
+
+
 def csv_field(value: str) -> str:
     """One CSV field in double quotes: how docker/metadata-action reads a line of its list
     inputs (csv-parse), so that commas and quotes in `value` stay as typed."""
@@ -326,6 +341,7 @@ class Answers:
             py_str=py_str,
             dockerfile_str=dockerfile_str,
             md_text=md_text,
+            md_anchor=md_anchor,
             csv_field=csv_field,
             csv_parts=csv_parts,
             own_string=own_string,

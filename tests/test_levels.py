@@ -15,6 +15,9 @@ import urllib.request
 import pytest
 import yaml
 
+from answer_filters import github_anchor
+from harness import PROJECT_TEMPLATE, ROOT
+from harness.baking import bake_into
 from harness.dockerfiles import parse, with_runtime_library_step
 from harness.matrix import DEFAULT_PYTHON, LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
@@ -518,17 +521,40 @@ def test_the_readmes_system_library_step_comes_before_the_imports_and_passes_had
     run([BIN / "hadolint", dockerfile], cwd=tmp_path)
 
 
-def github_anchor(heading: str) -> str:
-    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped (but - and
-    _), spaces as hyphens."""
-    kept = re.sub(r"[^\w\- ]", "", heading.strip().lower())
-    return kept.replace(" ", "-")
+def readme_anchors(readme) -> tuple[list[str], set[str]]:
+    """The anchors GitHub gives the README's headings, in order (a repeated one gets -1, -2,
+    ...), and the anchors its links go to."""
+    text = readme.read_text(encoding="utf-8")
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)  # code blocks hold no links
+    anchors = []
+    for heading in re.findall(r"^#{1,6} (.+)$", prose, re.M):
+        anchor = base = github_anchor(heading.replace("\\", ""))  # as shown: escapes dropped
+        count = 0
+        while anchor in anchors:
+            count += 1
+            anchor = f"{base}-{count}"
+        anchors.append(anchor)
+    return anchors, set(re.findall(r"\]\(#([^)]+)\)", prose))
 
 
 @for_answers(every_level())
-def test_every_link_within_the_readme_goes_to_one_of_its_headings(project):
-    text = (project.path / "README.md").read_text(encoding="utf-8")
-    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)  # code blocks hold no links
-    headings = {github_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, re.M)}
-    links = set(re.findall(r"\]\(#([^)]+)\)", prose))
-    assert links and links <= headings, sorted(links - headings)
+def test_every_link_within_the_readme_goes_to_one_of_its_sections(project):
+    (title, *sections), links = readme_anchors(project.path / "README.md")
+    assert links and links <= set(sections), sorted(links - set(sections))
+
+
+def test_every_link_to_a_readme_section_goes_through_md_anchor():
+    for source in [*(ROOT / "templates" / "readme").glob("*.md"), PROJECT_TEMPLATE / "README.md"]:
+        raw = re.findall(
+            r"\]\(#(?!\{\{ \"[a-z0-9-]+\" \| md_anchor \}\}\)).*?\)",
+            source.read_text(encoding="utf-8"),
+        )
+        assert not raw, (source.name, raw)
+
+
+@pytest.mark.parametrize("name", ["Configuration", "Kubernetes", "Behind a Proxy!", "Shipping it"])
+def test_a_project_named_like_a_section_keeps_the_links_on_the_section(name, tmp_path):
+    project = bake_into(tmp_path, project_name=name, project_slug="named-like-a-section")
+    (title, *sections), links = readme_anchors(project / "README.md")
+    assert title in {anchor.removesuffix("-1") for anchor in links}  # the name is linked to
+    assert links <= set(sections), sorted(links - set(sections))
