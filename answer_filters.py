@@ -31,6 +31,7 @@ from answer_checks import (
     line_breaking,
     offered,
     problems,
+    slug_of,
     yes_no,
 )
 
@@ -355,6 +356,7 @@ class Answers:
             md_anchor=md_anchor,
             csv_field=csv_field,
             csv_parts=csv_parts,
+            slug=slug_of,
             own_string=own_string,
             level=level,
         )

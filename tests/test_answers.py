@@ -533,6 +533,28 @@ def test_a_long_project_name_gets_a_slug_that_fits(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "name, slug",
+    [
+        (
+            "International Business Machines Corporation Payment Gateway",
+            "international-business-machines",
+        ),
+        (
+            "A really very long project name that goes on and on",
+            "a-really-very-long-project-name-that",
+        ),
+        (
+            "Supercalifragilisticexpialidocious-and-then-some-more",
+            "supercalifragilisticexpialidocious-and",
+        ),
+        ("X" * 45, "x" * 40),
+    ],
+)
+def test_a_long_project_name_s_slug_is_its_first_words_in_order(name, slug, tmp_path):
+    assert bake_into(tmp_path, project_name=name).name == slug
+
+
+@pytest.mark.parametrize(
     "package",
     [
         pytest.param("pluggy", id="locked-package"),
