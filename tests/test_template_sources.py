@@ -199,10 +199,13 @@ assert answers.docker_level == "{level}"
     ids=lambda p: str(p.relative_to(PROJECT_TEMPLATE)),
 )
 def test_a_conditional_file_name_reads_one_fact_of_the_level(path):
-    conditions = re.findall(r"{%\s*if (.*?)\s*%}", path.name)
-    assert all(re.fullmatch(r"level\(cookiecutter\)\.\w+", c) for c in conditions), (
-        f"{path.name}: a file name's condition is one fact, level(cookiecutter).<fact>; "
-        "compute a rule from the answers once, in answer_filters.level(), and name it there"
+    tags = re.findall(r"{%-?\s*(.*?)\s*-?%}", path.name)
+    assert sorted(tags)[:-1] == ["endif"] and re.fullmatch(
+        r"if level\(cookiecutter\)\.\w+", sorted(tags)[-1]
+    ), (
+        f"{path.name}: a file name holds one condition, one fact of the level "
+        "({% if level(cookiecutter).<fact> %}...{% endif %}); compute a rule from the answers "
+        "once, in answer_filters.level(), and name it there"
     )
 
 
