@@ -10,7 +10,10 @@ import itertools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
+import answer_checks
+import answer_filters
 from harness import ROOT
 
 COOKIECUTTER: dict = json.loads((ROOT / "cookiecutter.json").read_text())
@@ -43,11 +46,18 @@ class Answers:
         """The level's row of `_levels` in cookiecutter.json."""
         return LEVEL_FACTS[self.docker_level]
 
+    @cached_property
+    def level(self) -> dict:
+        """What templates read as `cookiecutter | level`: the level's facts and the rules
+        answer_filters.level() derives from these answers (with the default project name)."""
+        slug = answer_checks.default_slug(COOKIECUTTER["project_name"])
+        answers = {**self.context(), "package_name": slug.replace("-", "_")}
+        return answer_filters.level({**COOKIECUTTER, **answers})
+
     @property
     def compiles_server_imports(self) -> bool:
-        """The level's image gets bytecode for what the server loads, from compile_bytecode.py
-        (the rule answer_filters.level() names bytecode_compiler for the templates)."""
-        return self.facts["bytecode"] == "server_imports"
+        """The level's image gets bytecode for what the server loads, from compile_bytecode.py."""
+        return self.level["bytecode_compiler"]
 
     def context(self) -> dict:
         return {

@@ -25,11 +25,6 @@ from harness.tools import BIN, CHECKOV, git, poetry_export, tool_env
 EVERY = for_answers(full_matrix())
 
 
-def pre_commit_expected(answers) -> bool:
-    # extra-2 cannot work without the export hook, so it always gets the config
-    return answers.use_pre_commit or answers.facts["needs_pre_commit"]
-
-
 JINJA = re.compile(r"{{|}}|{%|%}|{#|#}")
 GITHUB_EXPRESSION = re.compile(r"\$\{\{ [\w.]+ \}\}")
 
@@ -237,16 +232,16 @@ def test_baked_python_passes_ruff_format(project):
 @EVERY
 def test_pre_commit_config_present_when_asked_or_needed(project):
     config = project.path / ".pre-commit-config.yaml"
-    assert config.exists() == pre_commit_expected(project.answers)
+    assert config.exists() == project.answers.level["pre_commit"]
 
 
 @EVERY
 def test_readme_lists_the_pre_commit_config_among_cruft_files_only_when_there_is_one(project):
     readme = (project.path / "README.md").read_text()
-    assert ("pre-commit config, lock file" in readme) == pre_commit_expected(project.answers)
+    assert ("pre-commit config, lock file" in readme) == project.answers.level["pre_commit"]
 
 
-@for_answers(a for a in full_matrix() if pre_commit_expected(a))
+@for_answers(a for a in full_matrix() if a.level["pre_commit"])
 def test_pre_commit_hooks_check_the_lock_run_ruff_and_export_where_committed(project):
     config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
     hooks = {h["id"] for repo in config["repos"] for h in repo["hooks"]}

@@ -286,7 +286,7 @@ def test_env_example_lists_every_variable_the_service_and_gunicorn_read(bake):
 
 @for_answers(every_level())
 def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(project):
-    package = "src" if project.facts["src_layout"] else "hello_service"
+    package = project.answers.level["code_dir"]
     services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
     for service in services.values():
         assert service["env_file"] == [{"path": ".env", "required": False}]
