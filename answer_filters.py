@@ -4,8 +4,9 @@
 loads this module afresh for every Jinja environment. Every free-text answer is
 data: wherever one lands in a baked file, it goes through the filter named for
 that file's format, so no answer can end a string early, add a line, or become code.
-The slug, package name and Python version are written as they are: answer_checks
-admits only letters, digits, '-', '_' and '.' in them.
+The slug, package name and Python version need no escaping: answer_checks admits
+only letters, digits, '-', '_' and '.' in them, so where they are names (an image,
+an import) they are written as they are.
 
 `cookiecutter | level` gives the chosen level's facts from `_levels`, plus the
 rules derived from the answers (computed here, once, for every template, file
