@@ -272,8 +272,9 @@ def test_host_is_bound_as_given_with_an_ipv6_address_in_brackets(conf, monkeypat
 # --- What the files promise, at every level --------------------------------------------
 
 
-def test_env_example_lists_every_variable_the_service_and_gunicorn_read(bake):
-    path = bake(Answers(LEVELS[0])).path
+@for_answers(every_level())
+def test_env_example_lists_every_variable_the_service_and_gunicorn_read(project):
+    path = project.path
     code = (path / "gunicorn.conf.py").read_text()
     code += next(path.rglob("main.py")).read_text()
     read = set(re.findall(r"""os\.environ\.get\(["'](\w+)["']""", code))
@@ -316,9 +317,9 @@ def test_readmes_first_section_runs_and_tests_the_app_the_same_at_every_level(ba
     assert {level for level, text in firsts.items() if text != first} == set()
 
 
-def test_the_project_installs_on_every_offered_python_and_its_readme_says_which(bake):
-    project = bake(Answers(LEVELS[0])).path
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+@for_answers(every_level())
+def test_the_project_installs_on_every_offered_python_and_its_readme_says_which(project):
+    pyproject = tomllib.loads((project.path / "pyproject.toml").read_text())
     accepted = SpecifierSet(pyproject["project"]["requires-python"])
     offered = sorted(PYTHONS, key=Version)
     oldest, newest = Version(offered[0]), Version(offered[-1])
@@ -326,5 +327,5 @@ def test_the_project_installs_on_every_offered_python_and_its_readme_says_which(
     assert [python for python in offered if python not in accepted] == []
     assert f"3.{oldest.minor - 1}" not in accepted
     assert f"3.{newest.minor + 1}" not in accepted
-    first = first_section((project / "README.md").read_text())
+    first = first_section((project.path / "README.md").read_text())
     assert f"With Python {oldest} to {newest} and Poetry 2" in first
