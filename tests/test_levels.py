@@ -467,11 +467,18 @@ def test_production_hardened_compose_locks_the_container_down(project):
 
 
 @HARDENED
-def test_production_hardened_compose_restarts_checks_health_and_passes_the_revision(project):
-    server = compose_server(project)
-    assert server["restart"] == "unless-stopped"
-    assert server["healthcheck"]["test"][:2] == ["CMD", "python"]
-    assert set(server["build"]["args"]) == {"REVISION"}
+def test_production_hardened_compose_restarts_the_server_unless_stopped(project):
+    assert compose_server(project)["restart"] == "unless-stopped"
+
+
+@HARDENED
+def test_production_hardened_compose_checks_health_with_the_image_s_python(project):
+    assert compose_server(project)["healthcheck"]["test"][:2] == ["CMD", "python"]
+
+
+@HARDENED
+def test_production_hardened_compose_passes_the_revision_as_the_only_build_argument(project):
+    assert set(compose_server(project)["build"]["args"]) == {"REVISION"}
 
 
 @EVERY_LEVEL
