@@ -1,6 +1,7 @@
 """The template repository's own harness: shared by the tests, the benchmark and scripts/.
 
     harness.process          run(), start(), stop(): the one way a command is run
+                             (probe_image runs in the images, on subprocess)
     harness.tools            tool_env(), poetry(), git(): how Poetry, uv, pre-commit and git run
     harness.matrix           the answers: Answers, full_matrix(), for_answers()
     harness.baking           bake_into(), refused_bake(): the template baked outside pytest-cookies

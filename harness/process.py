@@ -1,4 +1,5 @@
-"""The one subprocess runner: every command the harness runs to completion goes through run().
+"""The one subprocess runner: every command the harness runs to completion goes through run()
+(probe_image.py, which runs inside the images with their Python alone, calls subprocess itself).
 
 A failing command raises CommandFailed, which carries the command, its exit
 code and its output. The tests turn it into a plain test failure in one place

@@ -9,7 +9,8 @@
 #   python:X-slim  debootstrap minbase + Python X, its venv module and its
 #                  headers (as the official slim image has them), with a venv
 #                  at /usr/local (the official image's layout: /usr/local/bin
-#                  python and pip, site-packages holding pip alone; its python
+#                  python and pip, site-packages holding pip and, for the tests' Poetry,
+#                  poetry-plugin-pypi-mirror; its python
 #                  links to Debian's /usr/bin/python3.X), and no
 #                  .pyc files (the official images delete them)
 #   python:X       the slim stand-in plus build-essential, Python X's -dev package,

@@ -21,7 +21,15 @@ from answer_filters import github_anchor
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import bake_into
 from harness.dockerfiles import parse, with_runtime_library_step
-from harness.matrix import DEFAULT_PYTHON, LEVELS, TOOLS, Answers, every_level, for_answers
+from harness.matrix import (
+    DEFAULT_PYTHON,
+    LEVELS,
+    TOOLS,
+    Answers,
+    every_level,
+    for_answers,
+    full_matrix,
+)
 from harness.process import run
 from harness.tools import BIN, github_anchors, poetry_export
 
@@ -546,7 +554,7 @@ def readme_anchors(readme) -> tuple[list[str], set[str]]:
     return github_anchors(headings), {href[1:] for href in hrefs if href.startswith("#")}
 
 
-@for_answers(every_level())
+@for_answers(full_matrix())
 def test_every_link_within_the_readme_goes_to_one_of_its_sections(project):
     (title, *sections), links = readme_anchors(project.path / "README.md")
     assert links and links <= set(sections), sorted(links - set(sections))
