@@ -194,34 +194,18 @@ def slug_problem(slug: str, name: str) -> str:
     words = slug.split("-")
     lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
     fix = "-".join(words[lead:] + words[:lead]) if lead < len(words) else f"app-{slug}"
-    fix = slug_of(fix)
+    fix = default_slug(fix)
     return (
         f"project_slug {slug!r} (the slug of project_name {name!r}) {rule} Give project_slug "
         f"yourself, e.g. project_slug={fix if SLUG.fullmatch(fix) else 'hello-service'}."
     )
 
 
-def slug_of(text: str) -> str:
-    """`text` as a slug (slugify's: transliterated, lower case, words joined by '-'), cut
-    after its last whole word within MAX_NAME characters. A long name keeps its first words,
-    in order; slugify's own word_boundary would skip a word that does not fit and take a
-    shorter one from further on. A first word longer than MAX_NAME is cut."""
-    from slugify import slugify  # cookiecutter's dependency, as its own filter uses
-
-    whole = slugify(text)
-    if len(whole) <= MAX_NAME:
-        return whole
-    head = whole[: MAX_NAME + 1]
-    return head.rsplit("-", 1)[0] if "-" in head else head[:MAX_NAME]
-
-
 def default_slug(name: str) -> str:
     """The slug cookiecutter.json's own expression makes of the project name."""
     from cookiecutter.environment import StrictEnvironment  # without this template's extension
 
-    environment = StrictEnvironment()
-    environment.filters["slug"] = slug_of
-    expression = environment.from_string(offered()["project_slug"])
+    expression = StrictEnvironment().from_string(offered()["project_slug"])
     return expression.render(cookiecutter={"project_name": name})
 
 

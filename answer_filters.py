@@ -32,7 +32,6 @@ from answer_checks import (
     line_breaking,
     offered,
     problems,
-    slug_of,
     yes_no,
 )
 
@@ -357,7 +356,6 @@ class Answers:
             md_anchor=md_anchor,
             csv_field=csv_field,
             csv_parts=csv_parts,
-            slug=slug_of,
             own_string=own_string,
             level=level,
         )
