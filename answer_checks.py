@@ -89,6 +89,8 @@ SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
 # What Windows keeps for devices: no file or folder there may have such a name
 WINDOWS_DEVICE = re.compile(r"con|prn|aux|nul|com\d|lpt\d")
+# The cluster's own namespaces: deploy/kubernetes/ names its Namespace after the slug
+KUBERNETES_RESERVED = re.compile(r"default|kube-.*")
 # What Poetry accepts for an author's e-mail (the "email" format of the JSON
 # schema it validates pyproject.toml with)
 EMAIL = re.compile(r"(?!.*\.\..*@)[^@.][^@]*(?<!\.)@[^@]+\.[^@]+")
@@ -212,7 +214,8 @@ def default_slug(name: str) -> str:
 def name_problems(answers):
     slug = answers["project_slug"]
     form_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
-    slug_ok = form_ok and not WINDOWS_DEVICE.fullmatch(slug)
+    reserved = form_ok and KUBERNETES_RESERVED.fullmatch(slug)
+    slug_ok = form_ok and not WINDOWS_DEVICE.fullmatch(slug) and not reserved
     if not slug:
         made = not default_slug(answers["project_name"])  # else it was given empty
         yield (
@@ -227,7 +230,9 @@ def name_problems(answers):
         yield ("project_slug", slug_problem(slug, answers["project_name"]))
     package = answers["package_name"]
     derived = made_from_slug(answers)
-    if form_ok and not slug_ok:
+    if reserved:
+        yield ("project_slug", reserved_slug_problem(slug, answers["project_name"], answers))
+    elif form_ok and not slug_ok:
         # cruft (which adds _commit) passes the recorded package name on as it is
         both = "_commit" in answers and derived
         yield ("project_slug", device_slug_problem(slug, answers["project_name"], both))
@@ -292,6 +297,26 @@ def device_slug_problem(slug: str, name: str, both: bool = False) -> str:
     return windows_device(
         f"project_slug {slug!r} (the slug of project_name {name!r})",
         f"Give project_slug yourself, e.g. project_slug={slug}-service.",
+    )
+
+
+def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
+    """A slug that names one of the cluster's own namespaces."""
+    named = f"project_slug {slug!r}"
+    if slug == default_slug(name):
+        named += f" (the slug of project_name {name!r})"
+    fix = f"app-{slug}"
+    later = (
+        ". A project baked with it before this check: cruft update --variables-to-update "
+        + f"'{json.dumps({'project_slug': fix})}'"
+        if "_commit" in answers
+        else ""
+    )
+    return (
+        f"{named} names a namespace of the Kubernetes cluster itself (default, and every "
+        "name that starts with kube-): deploy/kubernetes/ names the project's namespace after "
+        "the slug, and applying it would change that namespace's security labels. Give "
+        f"project_slug yourself, e.g. project_slug={fix}{later}."
     )
 
 

@@ -40,6 +40,18 @@ CASES = {
     ),
     "slug-a-windows-device": ({"project_slug": "aux"}, "project_slug 'aux' is a device name"),
     "package-a-windows-device": ({"package_name": "com1"}, "package_name 'com1' is a device"),
+    "slug-the-default-kubernetes-namespace": (
+        {"project_slug": "default"},
+        "project_slug 'default' names a namespace of the Kubernetes cluster itself",
+    ),
+    "slug-a-kubernetes-system-namespace": (
+        {"project_slug": "kube-system"},
+        "project_slug 'kube-system' names a namespace of the Kubernetes cluster itself",
+    ),
+    "slug-in-kubernetes-reserved-prefix": (
+        {"project_slug": "kube-billing"},
+        "project_slug 'kube-billing' names a namespace of the Kubernetes cluster itself",
+    ),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
@@ -59,6 +71,26 @@ def test_a_device_name_made_from_the_project_name_is_refused_once_with_a_slug_to
     (error,) = refused_bake(tmp_path, capfd, project_name="Aux")
     assert error.startswith("ERROR: project_slug 'aux' (the slug of project_name 'Aux') ")
     assert error.endswith("project_slug=aux-service.")
+
+
+def test_a_kubernetes_namespace_made_from_the_project_name_is_refused_with_a_slug_to_give(
+    tmp_path, capfd
+):
+    (error,) = refused_bake(tmp_path, capfd, project_name="Kube System")
+    assert error.startswith("ERROR: project_slug 'kube-system' (the slug of project_name ")
+    assert error.endswith("project_slug=app-kube-system.")
+    assert bake_into(tmp_path, project_name="Kube System", project_slug="app-kube-system")
+
+
+def test_under_cruft_a_kubernetes_namespace_slug_is_refused_with_the_slug_to_give():
+    recorded = {"project_name": "Default", "project_slug": "default", "package_name": "default"}
+
+    ((key, message),) = answer_checks.name_problems({**recorded, "_commit": "0" * 40})
+
+    assert key == "project_slug"
+    (names,) = re.findall(r"--variables-to-update '(\{.*?\})'", message)
+    fixed = {**recorded, **json.loads(names), "_commit": "0" * 40}
+    assert list(answer_checks.name_problems(fixed)) == []
 
 
 @pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
