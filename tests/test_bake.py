@@ -176,6 +176,14 @@ def test_dependabot_watches_docker_pip_and_github_actions(project):
     }
 
 
+@for_answers(every_level())
+def test_dependabot_proposes_lock_changes_never_a_pin_in_the_exported_requirements(project):
+    updates = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())["updates"]
+    (pip,) = [update for update in updates if update["package-ecosystem"] == "pip"]
+    excluded = "requirements.txt" in pip.get("exclude-paths", [])
+    assert excluded == (project.path / "requirements.txt").exists()
+
+
 @EVERY
 def test_answers_are_recorded_for_cruft_link(project):
     recorded = json.loads((project.path / ".cookiecutter.json").read_text())
