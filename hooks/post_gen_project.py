@@ -27,7 +27,7 @@ def main():
         )
 
     slug = ANSWERS["project_slug"]
-    steps = [f"cd {where()}", "git init && git add -A"]
+    steps = [f"cd {where()}", "git init -b main && git add -A"]
     if LEVEL["pre_commit"]:
         steps.append("pre-commit install")
     steps += [

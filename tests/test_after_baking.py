@@ -195,6 +195,19 @@ def test_cruft_create_prints_the_next_steps_even_below_the_temporary_folder(
     assert "Next steps" in created.stdout
 
 
+def test_the_printed_git_init_starts_on_main_the_branch_ci_runs_on(template_repo, tmp_path):
+    created = cruft("create", template_repo, "--no-input", "--output-dir", tmp_path, cwd=tmp_path)
+    (init,) = [line.strip() for line in created.stdout.splitlines() if "git init" in line]
+    project = tmp_path / "hello-service"
+    # No git configuration: an older git's own default branch, master, unless told
+    bare = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+
+    run(["bash", "-c", init], cwd=project, env=tool_env(**bare))
+
+    assert git("symbolic-ref", "--short", "HEAD", cwd=project, **bare).strip() == "main"
+    assert "branches: [main]" in (project / ".github" / "workflows" / "ci.yml").read_text()
+
+
 def test_cruft_create_refuses_a_device_name_with_the_slug_to_give(template_repo, tmp_path):
     refused = cruft("create", template_repo, "--no-input", "--output-dir", tmp_path,
                     "--extra-context", json.dumps({"project_name": "Aux"}), cwd=tmp_path,
