@@ -82,17 +82,6 @@ def test_a_kubernetes_namespace_made_from_the_project_name_is_refused_with_a_slu
     assert bake_into(tmp_path, project_name="Kube System", project_slug="app-kube-system")
 
 
-def test_under_cruft_a_kubernetes_namespace_slug_is_refused_with_the_slug_to_give():
-    recorded = {"project_name": "Default", "project_slug": "default", "package_name": "default"}
-
-    ((key, message),) = answer_checks.name_problems({**recorded, "_commit": "0" * 40})
-
-    assert key == "project_slug"
-    (names,) = re.findall(r"--variables-to-update '(\{.*?\})'", message)
-    fixed = {**recorded, **json.loads(names), "_commit": "0" * 40}
-    assert list(answer_checks.name_problems(fixed)) == []
-
-
 @pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
 def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd):
     error_lines = refused_bake(tmp_path, capfd, **answers)
@@ -126,10 +115,21 @@ def test_a_package_named_like_a_folder_git_ignores_is_refused(package, tmp_path,
     assert error.startswith(f"ERROR: package_name {package!r} would shadow "), error
 
 
-def test_under_cruft_a_device_name_slug_is_refused_with_both_names_cruft_must_be_given():
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        pytest.param(
+            {"project_name": "Aux", "project_slug": "aux", "package_name": "aux"},
+            id="windows-device-both-names",
+        ),
+        pytest.param(
+            {"project_name": "Default", "project_slug": "default", "package_name": "default"},
+            id="kubernetes-namespace-slug-alone",
+        ),
+    ],
+)
+def test_under_cruft_a_refused_slug_comes_with_the_names_cruft_must_be_given(recorded):
     # cruft renders with the recorded answers, package_name included, and adds _commit
-    recorded = {"project_name": "Aux", "project_slug": "aux", "package_name": "aux"}
-
     ((key, message),) = answer_checks.name_problems({**recorded, "_commit": "0" * 40})
 
     assert key == "project_slug"
