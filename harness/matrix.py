@@ -54,11 +54,6 @@ class Answers:
         answers = {**self.context(), "package_name": slug.replace("-", "_")}
         return answer_filters.level({**COOKIECUTTER, **answers})
 
-    @property
-    def compiles_server_imports(self) -> bool:
-        """The level's image gets bytecode for what the server loads, from compile_bytecode.py."""
-        return self.level["bytecode_compiler"]
-
     def context(self) -> dict:
         return {
             "docker_level": self.docker_level,

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.docker
 ENGINE = local_engine()
 SCRIPT = "compile_bytecode.py"
 # The level that compiles only what the server imports, with compile_bytecode.py
-WITH_COMPILER = [a for a in every_level() if a.compiles_server_imports]
+WITH_COMPILER = [a for a in every_level() if a.level["bytecode_compiler"]]
 MISSING = [a.python_version for a in WITH_COMPILER if not ENGINE.has_python(a.python_version)]
 COMPILER = for_answers(
     WITH_COMPILER,

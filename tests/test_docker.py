@@ -83,7 +83,7 @@ def served(project, tmp_path_factory):
         scratch = tmp_path_factory.mktemp(f"docker-{project.answers.docker_level}")
         return lifecycle(
             ENGINE.compose, project.copy_to(scratch), scratch,
-            bytecode=project.answers.compiles_server_imports,
+            bytecode=project.answers.level["bytecode_compiler"],
         )  # fmt: skip
 
     return once("lifecycle", project, make)
@@ -94,7 +94,7 @@ ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
 LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
-SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.compiles_server_imports)
+SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.level["bytecode_compiler"])
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
 SLIM_RUNTIME = on_docker(
