@@ -58,6 +58,7 @@ print(json.dumps({
     "svc": bytecode("/build/site/svc/settings.py", run=True),
     "json": bytecode(os.path.join(stdlib, "json", "__init__.py")),
     "unimported": bytecode(os.path.join(stdlib, "csv.py")),
+    "compiler": bytecode(os.path.join(stdlib, "py_compile.py")),
     "script": os.path.exists("/build/__pycache__"),
 }))
 """
@@ -100,6 +101,13 @@ def test_a_module_nothing_imports_gets_no_bytecode_nor_does_the_script(project, 
     facts = bytecode_facts(project, tmp_path, COMPILE)
     assert facts["unimported"] is None
     assert facts["script"] is False
+
+
+@COMPILER
+def test_the_module_the_script_compiles_with_gets_no_bytecode(project, tmp_path):
+    # py_compile serves the script alone; the server never imports it
+    facts = bytecode_facts(project, tmp_path, COMPILE)
+    assert facts["compiler"] is None
 
 
 @COMPILER
