@@ -151,6 +151,17 @@ def test_a_misspelt_log_level_stops_gunicorn_with_its_name(serve):
     assert "LOG_LEVEL='Verbose': use debug, info, warning, error or critical" in server.output()
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"), [("WEB_CONCURRENCY", "0"), ("GUNICORN_TIMEOUT", "30s")]
+)
+def test_a_number_gunicorn_cannot_use_stops_it_with_its_name(serve, variable, value):
+    server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1",
+                   PORT=str(free_port()), **{variable: value})  # fmt: skip
+
+    assert server.process.wait(timeout=60) != 0
+    assert f"{variable}={value!r}: use a whole number from" in server.output()
+
+
 def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):
     server = gunicorn(serve, free_port(), LOG_LEVEL="info")
     poll(lambda: "is ready" in server.output(), 60, "app log line")
@@ -277,7 +288,7 @@ def test_env_example_lists_every_variable_the_service_and_gunicorn_read(project)
     path = project.path
     code = (path / "gunicorn.conf.py").read_text()
     code += next(path.rglob("main.py")).read_text()
-    read = set(re.findall(r"""os\.environ\.get\(["'](\w+)["']""", code))
+    read = set(re.findall(r"""(?:os\.environ\.get|_whole_number)\(["'](\w+)["']""", code))
     read |= {"GUNICORN_CMD_ARGS", "FLASK_SECRET_KEY"}  # read by Gunicorn itself; the app
     listed = set(re.findall(r"^# ?(\w+)=", (path / ".env.example").read_text(), re.M))
 

@@ -17,14 +17,25 @@ if ":" in host and not host.startswith("["):
     host = f"[{host}]"
 bind = f"{host}:{os.environ.get('PORT', '8000')}"
 
+
+def _whole_number(name: str, default: str, least: int) -> int:
+    """A count or a number of seconds from the environment. Gunicorn would take
+    WEB_CONCURRENCY=0 and serve nothing: a value it cannot use is named instead."""
+    given = os.environ.get(name, default)
+    if not given.strip().isdecimal() or int(given) < least:
+        raise ValueError(f"{name}={given!r}: use a whole number from {least} up")
+    return int(given)
+
+
 # A fixed, small default: the host's CPU count says nothing about the CPU
 # share the container gets. Scale with WEB_CONCURRENCY or more replicas.
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = _whole_number("WEB_CONCURRENCY", "2", least=1)
 # More than one thread switches Gunicorn to its threaded (gthread) worker.
-threads = int(os.environ.get("PYTHON_MAX_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+threads = _whole_number("PYTHON_MAX_THREADS", "1", least=1)
+# 0 lets a worker stay silent for ever.
+timeout = _whole_number("GUNICORN_TIMEOUT", "30", least=0)
 # Below Docker's 10 s stop timeout, so in-flight requests finish before a kill.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "8"))
+graceful_timeout = _whole_number("GUNICORN_GRACEFUL_TIMEOUT", "8", least=0)
 
 
 def _with_ipv4_mapped(entries: str) -> str:

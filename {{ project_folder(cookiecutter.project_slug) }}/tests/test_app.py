@@ -13,7 +13,10 @@ def no_settings_of_this_machine(monkeypatch, tmp_path):
     for name in list(os.environ):
         if name.startswith("FLASK_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "no-secrets"))
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    empty = tmp_path / "no-secrets"
+    empty.mkdir()
+    monkeypatch.setenv("SECRETS_DIR", str(empty))
 
 
 @pytest.fixture
@@ -119,10 +122,24 @@ def test_a_secret_file_that_is_not_text_is_named(monkeypatch, tmp_path):
         create_app()
 
 
-def test_without_a_secrets_folder_the_environment_holds(monkeypatch):
+def test_an_empty_secrets_folder_leaves_the_environment_as_it_is(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
 
     assert create_app().config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_a_secrets_dir_that_is_not_a_folder_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "missing"))
+
+    with pytest.raises(ValueError, match="SECRETS_DIR=.*missing.* is not a folder"):
+        create_app()
+
+
+def test_a_misspelt_log_level_is_named(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "Verbose")
+
+    with pytest.raises(ValueError, match="LOG_LEVEL='Verbose': use debug, info"):
+        create_app()
 
 
 def test_app_logs_that_it_is_ready(caplog):

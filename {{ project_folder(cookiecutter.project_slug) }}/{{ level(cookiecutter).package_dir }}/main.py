@@ -31,8 +31,6 @@ def load_secret_files(config: dict, folder: Path) -> None:
     Docker Compose mounts secrets in /run/secrets, and deploy/kubernetes mounts
     its Secret in the folder it names with SECRETS_DIR.
     """
-    if not folder.is_dir():
-        return
     for path in sorted(folder.glob("FLASK_*")):
         if not path.is_file():
             continue
@@ -57,13 +55,37 @@ def load_secret_files(config: dict, folder: Path) -> None:
         table[key] = value
 
 
+def secrets_folder() -> Path | None:
+    """The folder SECRETS_DIR names, which must exist; unset, /run/secrets if
+    there is one (Compose makes it only for a service that has secrets)."""
+    named = os.environ.get("SECRETS_DIR")
+    if not named:
+        default = Path("/run/secrets")
+        return default if default.is_dir() else None
+    if not Path(named).is_dir():
+        raise ValueError(
+            f"SECRETS_DIR={named!r} is not a folder: mount the secrets there,"
+            " or leave SECRETS_DIR unset for /run/secrets"
+        )
+    return Path(named)
+
+
+def log_level() -> str:
+    """LOG_LEVEL, which gunicorn.conf.py checks the same way under Gunicorn."""
+    given = os.environ.get("LOG_LEVEL", "info")
+    if given.lower() not in ("debug", "info", "warn", "warning", "error", "critical"):
+        levels = "debug, info, warning, error or critical"
+        raise ValueError(f"LOG_LEVEL={given!r}: use {levels}")
+    return given.upper()
+
+
 def create_app(settings: dict | None = None) -> Flask:
+    level = log_level()
     if not logging.getLogger().handlers:
         # Not under Gunicorn, whose gunicorn.conf.py gives the root logger its
         # handler: under `flask run`, every logger's lines reach the terminal too
         logging.basicConfig(
-            level=os.environ.get("LOG_LEVEL", "info").upper(),
-            format="[%(asctime)s] %(levelname)s in %(name)s: %(message)s",
+            level=level, format="[%(asctime)s] %(levelname)s in %(name)s: %(message)s"
         )
     app = Flask(__name__)
     # Settings from the environment: FLASK_SECRET_KEY becomes
@@ -71,7 +93,9 @@ def create_app(settings: dict | None = None) -> Flask:
     # .env.example). Values are read as JSON where they parse: "3" is 3.
     app.config.from_prefixed_env()
     # Then secrets mounted as files, which win over the environment
-    load_secret_files(app.config, Path(os.environ.get("SECRETS_DIR", "/run/secrets")))
+    folder = secrets_folder()
+    if folder:
+        load_secret_files(app.config, folder)
     app.config.update(settings or {})
 
     @app.get("/")
