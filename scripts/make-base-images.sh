@@ -28,6 +28,7 @@
 #   PIP_INDEX_URL       package index the stand-ins' pip and Poetry use
 #                       (default: pip's configured index-url, else pip's default)
 #   STAND_IN_WORKDIR    scratch folder (default: a fresh temporary folder)
+#   DEBOOTSTRAP_DIR     debootstrap's own scripts (default: the installed ones)
 set -euo pipefail
 
 say() { printf '[base-images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }

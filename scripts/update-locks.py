@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Regenerate the poetry.lock files and exported requirements the template ships.
 
-    python scripts/update-locks.py
+    .venv/bin/python scripts/update-locks.py      (after bash scripts/dev-env)
 
 Baking is offline: every level reads one of the locks in templates/locks/
 (`lock` in cookiecutter.json's _levels). For each lock this script bakes a
@@ -22,7 +21,7 @@ the project folder's name, before anything is written):
            with uv into a scratch folder, read from their RECORD files)
   special  names Python, the project's tools or its own files use
 
-    python scripts/update-locks.py --reserved-only    # just the table
+    .venv/bin/python scripts/update-locks.py --reserved-only    # just the table
 
 Every offered Python is asked before anything is written. One that is
 neither on PATH nor an image here keeps the list the table already has for it
@@ -44,11 +43,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import ROOT
+try:
+    from harness import ROOT
+except ModuleNotFoundError:
+    sys.exit("update-locks.py: run it with .venv/bin/python, after bash scripts/dev-env")
 from harness.baking import bake_into
 from harness.matrix import LEVEL_FACTS, PYTHONS
 from harness.process import run
-from harness.tools import BIN, poetry, poetry_export, tool_env
+from harness.tools import BIN, IN_PROJECT, poetry, poetry_export, tool_env
 
 LOCKS = ROOT / "templates" / "locks"
 
@@ -191,10 +193,11 @@ def main():
             (folder / name).touch()  # baking includes them, even when empty
         print(f"[{lock}] baking a project at {level}", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
-            project = bake_into(Path(tmp), docker_level=level)
+            # No next steps printed for a folder about to go, no virtualenv left behind
+            project = bake_into(Path(tmp), accept_hooks=False, docker_level=level)
             (project / "poetry.lock").unlink()
             print("  $ poetry lock", flush=True)
-            poetry("lock", cwd=project)
+            poetry("lock", cwd=project, **IN_PROJECT)
             print("  $ poetry export --with prod --output requirements.txt", flush=True)
             poetry_export(project, "requirements.txt")
             for name in ("poetry.lock", "requirements.txt"):

@@ -13,7 +13,15 @@ import sys
 import pytest
 
 from harness import ROOT
-from harness.benchmark.cli import DOCS, SMOKE_LEVEL, orders, output_folder, parse_args
+from harness.benchmark.cli import (
+    DOCS,
+    EVERY_SUBJECT,
+    NUMBERS,
+    SMOKE_LEVEL,
+    orders,
+    output_folder,
+    parse_args,
+)
 from harness.benchmark.model import Settings
 from harness.benchmark.report import EVERY_OTHER, SMOKE_NOTE, Comparison, Verdict
 from harness.docker import local_engine
@@ -84,8 +92,15 @@ def test_benchmark_smoke_run_says_its_figures_are_no_measurements(smoke):
     assert SMOKE_NOTE in (smoke[0] / "benchmarks.md").read_text()
 
 
-def test_a_smoke_run_without_output_writes_to_a_new_temporary_folder_not_docs():
-    folder = output_folder(parse_args(["--smoke"]))
+@pytest.mark.parametrize(
+    ("arguments", "covered", "smoke"),
+    [(["--smoke"], EVERY_SUBJECT, True), (["--levels", SMOKE_LEVEL], [SMOKE_LEVEL], False)],
+    ids=["smoke", "narrower"],
+)
+def test_a_run_short_of_the_published_one_writes_to_a_new_temporary_folder_not_docs(
+    arguments, covered, smoke
+):
+    folder = output_folder(parse_args(arguments), covered, smoke)
     try:
         assert folder.resolve() != DOCS.resolve() and not any(folder.iterdir())
     finally:
@@ -93,7 +108,20 @@ def test_a_smoke_run_without_output_writes_to_a_new_temporary_folder_not_docs():
 
 
 def test_a_full_run_without_output_publishes_into_docs():
-    assert output_folder(parse_args([])) == DOCS
+    assert output_folder(parse_args([]), EVERY_SUBJECT, smoke=False) == DOCS
+
+
+def test_republishing_a_narrower_run_leaves_docs_as_they_are(tmp_path):
+    published = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
+    published["subjects"] = published["subjects"][:1]
+    narrower = tmp_path / "narrower.json"
+    narrower.write_text(json.dumps(published))
+    before = {path: path.read_bytes() for path in (*DOCS.iterdir(), ROOT / "README.md")}
+
+    done = benchmark("--from-json", narrower, check=True)
+
+    assert {path: path.read_bytes() for path in before} == before
+    assert f"wrote {DOCS}" not in done.stdout
 
 
 def test_benchmark_republishes_the_committed_results_byte_for_byte(tmp_path):
@@ -102,16 +130,25 @@ def test_benchmark_republishes_the_committed_results_byte_for_byte(tmp_path):
         assert (tmp_path / name).read_bytes() == (ROOT / "docs" / name).read_bytes(), name
 
 
-def test_benchmark_refuses_bad_arguments_with_a_clear_message():
-    proc = benchmark("--repetitions", "0")
+@pytest.mark.parametrize(("flag", "least"), [(flag, least) for flag, _, _, least, _ in NUMBERS])
+def test_benchmark_refuses_a_number_below_its_least_naming_both(flag, least):
+    proc = benchmark(flag, "0" if least > 0 else "-1")
     assert proc.returncode == 2
-    assert "--repetitions must be at least 1, not 0" in proc.stderr
+    assert f"{flag} must be at least {least}, not" in proc.stderr
 
 
-def test_benchmark_refuses_fewer_than_one_start_stop_cycle():
-    proc = benchmark("--start-stop-cycles", "0")
+def test_benchmark_refuses_an_output_that_is_a_file_before_measuring():
+    proc = benchmark("--output", ROOT / "README.md")
     assert proc.returncode == 2
-    assert "--start-stop-cycles must be at least 1, not 0" in proc.stderr
+    assert "is a file; name a folder" in proc.stderr
+
+
+@pytest.mark.parametrize("results", ["missing.json", "README.md"])
+def test_benchmark_refuses_from_json_of_anything_but_results(results):
+    proc = benchmark("--from-json", ROOT / results)
+    assert proc.returncode == 2
+    assert f"--from-json {ROOT / results}: not a benchmark's results" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def order_settings(seed: int | None) -> Settings:

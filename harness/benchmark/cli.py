@@ -24,9 +24,11 @@ Each repetition measures every subject once, in an order shuffled anew with a
 seed that is published with the results (--seed repeats an order).
 
 It writes benchmarks.json (raw runs, medians, spreads, machine), benchmarks.md
-and benchmarks.png to --output (default: docs/; for --smoke, a new temporary
-folder, so a smoke run never replaces the published figures), and, for a full
-run into docs/, the measured block of the top-level README. Needs a Docker engine with
+and benchmarks.png to --output. Without it, a full run (every level and both
+references, not --smoke) writes to docs/ and the measured block of the
+top-level README, and any narrower run to a new temporary folder, so only a
+full run replaces the published figures. So does --from-json, by what the
+results it reads cover. Needs a Docker engine with
 Compose v2, the python:X and python:X-slim images, and the test requirements
 (Poetry, uv, matplotlib): bash scripts/dev-env.
 """
@@ -51,12 +53,13 @@ from harness.matrix import DEFAULT_PYTHON, PYTHONS, SERIES
 SMOKE_LEVEL = SERIES[0]
 DOCS = ROOT / "docs"
 NUMBERS = (
-    ("--repetitions", int, 3, "runs of every subject; medians and min-max are over these"),
-    ("--load-seconds", float, 10, "how long GET / is loaded in each run"),
-    ("--start-stop-cycles", int, 5, "`up` to first answer and `down` per run, their median"),
-    ("--concurrency", int, 20, "connections open at once during the load"),
+    ("--repetitions", int, 3, 1, "runs of every subject; medians and min-max are over these"),
+    ("--load-seconds", float, 10, 0.1, "how long GET / is loaded in each run"),
+    ("--start-stop-cycles", int, 5, 1, "`up` to first answer and `down` per run, their median"),
+    ("--concurrency", int, 20, 1, "connections open at once during the load"),
 )
-"""The numeric options: flag, type, default and what it sets."""
+"""The numeric options: flag, type, default, least value and what it sets."""
+EVERY_SUBJECT = [subject.name for subject in prepare.subjects(SERIES, references=True)]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the levels to measure (default: every level)",
     )  # fmt: skip
     parser.add_argument("--no-references", action="store_true", help="skip the two references")
-    for flag, kind, default, text in NUMBERS:
+    for flag, kind, default, _, text in NUMBERS:
         parser.add_argument(flag, type=kind, default=default, help=f"{text} (default {default})")
     parser.add_argument(
         "--python", default=DEFAULT_PYTHON, choices=PYTHONS,
@@ -100,16 +103,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.levels, args.repetitions, args.load_seconds = [SMOKE_LEVEL], 1, 2
         args.start_stop_cycles = 2
         args.no_references = True
-    for option in ("repetitions", "start_stop_cycles"):
-        if (value := getattr(args, option)) < 1:
-            parser.error(f"--{option.replace('_', '-')} must be at least 1, not {value}")
+    for flag, _, _, least, _ in NUMBERS:
+        if (value := getattr(args, flag[2:].replace("-", "_"))) < least:
+            parser.error(f"{flag} must be at least {least}, not {value}")
+    if args.output and args.output.exists() and not args.output.is_dir():
+        parser.error(f"--output {args.output} is a file; name a folder (new or existing)")
+    args.result = None
+    if args.from_json:
+        try:
+            args.result = Result.from_json(args.from_json.read_text())
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            parser.error(f"--from-json {args.from_json}: not a benchmark's results ({error})")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.from_json:
-        publish(Result.from_json(args.from_json.read_text()), args.output or DOCS)
+    if args.result:
+        covered = [subject.name for subject in args.result.subjects]
+        publish(args.result, output_folder(args, covered, args.result.settings.smoke))
         return 0
     engine = local_engine()
     if problem := missing(engine, args.python):
@@ -123,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         cold="build --no-cache" if args.smoke else "docker builder prune --all",
     )  # fmt: skip
     chosen = prepare.subjects(args.levels, not args.no_references)
+    output = output_folder(args, [subject.name for subject in chosen], args.smoke)
     say(f"{len(chosen)} subjects x {args.repetitions} repetitions on Python {args.python}")
     with tempfile.TemporaryDirectory(prefix="pydocker-bench-") as tmp:
         runs = measure_all(chosen, settings, engine.compose, Path(tmp))
@@ -136,18 +149,20 @@ def main(argv: list[str] | None = None) -> int:
             for s in chosen
         ],
     )
-    publish(result, output_folder(args))
+    publish(result, output)
     return 0
 
 
-def output_folder(args: argparse.Namespace) -> Path:
-    """--output; else docs/, or for a smoke run a new temporary folder, so that a smoke
-    run never replaces the published figures."""
+def output_folder(args: argparse.Namespace, covered: list[str], smoke: bool) -> Path:
+    """--output; else docs/ for results that cover every subject and are no smoke run,
+    and a new temporary folder for any others, so that only a full run replaces the
+    published figures."""
     if args.output:
         return args.output
-    if args.smoke:
-        return Path(tempfile.mkdtemp(prefix="pydocker-bench-smoke-"))
-    return DOCS
+    if sorted(covered) == sorted(EVERY_SUBJECT) and not smoke:
+        return DOCS
+    say("a narrower run than the published one: its figures go to a temporary folder")
+    return Path(tempfile.mkdtemp(prefix="pydocker-bench-"))
 
 
 def missing(engine: Engine, python: str) -> str | None:
