@@ -369,11 +369,13 @@ def metadata_problems(answers):
             ),
         )
     if "<" in answers["author_name"] or ">" in answers["author_name"]:
+        # The name without its <...> parts, or a stand-in when nothing else is left
+        alone = re.sub(r"\s*<[^>]*>?|>", "", answers["author_name"]).strip() or "Jane Doe"
         yield (
             "author_name",
             (
                 f"author_name {answers['author_name']!r} holds '<' or '>', which Poetry "
-                "reads as the start of an e-mail address. Leave them out."
+                f"reads as the start of an e-mail address. Give the name alone, e.g. {alone!r}."
             ),
         )
     if not answers["project_name"].strip():

@@ -38,8 +38,20 @@ CASES = {
         {"package_name": "compile_bytecode"},
         "'compile_bytecode'",
     ),
-    "slug-a-windows-device": ({"project_slug": "aux"}, "project_slug 'aux' is a device name"),
-    "package-a-windows-device": ({"package_name": "com1"}, "package_name 'com1' is a device"),
+    **{
+        f"slug-the-windows-device-{name}": (
+            {"project_slug": name},
+            f"project_slug '{name}' is a device name",
+        )
+        for name in ("con", "prn", "aux", "nul", "com0", "com9", "lpt0", "lpt9")
+    },
+    **{
+        f"package-the-windows-device-{name}": (
+            {"package_name": name},
+            f"package_name '{name}' is a device",
+        )
+        for name in ("con", "prn", "aux", "nul", "com1", "lpt1")
+    },
     "slug-the-default-kubernetes-namespace": (
         {"project_slug": "default"},
         "project_slug 'default' names a namespace of the Kubernetes cluster itself",
@@ -54,6 +66,7 @@ CASES = {
     ),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
+    "author-name-with-angle-bracket": ({"author_name": "Jane <JD>"}, "'Jane <JD>'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
     "name-too-long": ({"project_name": "N" * 201}, "201 characters long"),
     "description-longer-than-pypi-takes": ({"description": "d" * 513}, "513 characters long"),
