@@ -375,11 +375,12 @@ class Forwarded:
 
 
 def write_proxy_override(folder: Path, python: str) -> Path:
-    """FORWARDED_ALLOW_IPS from TRUSTED_PROXIES, and a `proxy` service
-    (harness/forwarding_proxy.py) in front of `server`."""
+    """FORWARDED_ALLOW_IPS passed on from Compose's own environment, and unset in the
+    container where Compose has none (so gunicorn.conf.py's default holds), and a `proxy`
+    service (harness/forwarding_proxy.py) in front of `server`."""
     override = {
         "services": {
-            "server": {"environment": {"FORWARDED_ALLOW_IPS": "${TRUSTED_PROXIES:-127.0.0.1,::1}"}},
+            "server": {"environment": ["FORWARDED_ALLOW_IPS"]},
             "proxy": {
                 "image": f"python:{python}-slim",
                 "pull_policy": "never",
@@ -409,7 +410,7 @@ def proxy_answers(compose: Compose, headers: dict | None = None) -> tuple[dict, 
 
 def behind_proxy(command: tuple[str, ...], project: Path, scratch: Path, python: str) -> Forwarded:
     """GET / through a proxy container on the Compose network that says https,
-    with the server trusting the default (loopback) and then the proxy's address;
+    with the server trusting its default (gunicorn.conf.py's) and then the proxy's address;
     and directly from the host with a spoofed X-Forwarded-Proto."""
     compose = Compose(command, project, scratch,
                       extra_override=write_proxy_override(scratch, python))  # fmt: skip
@@ -423,7 +424,7 @@ def behind_proxy(command: tuple[str, ...], project: Path, scratch: Path, python:
         compose("up", "--build", "--detach", "server", timeout=1800)
         built = compose("images", "--quiet", "server").split()
         _, record.untrusted_proxy = proxy_answers(compose)
-        compose("up", "--detach", "server", env={"TRUSTED_PROXIES": record.proxy_address})
+        compose("up", "--detach", "server", env={"FORWARDED_ALLOW_IPS": record.proxy_address})
         record.spoofing_client, record.trusted_proxy = proxy_answers(
             compose, headers={"X-Forwarded-Proto": "https"}
         )

@@ -296,6 +296,39 @@ def test_env_example_lists_every_variable_the_service_and_gunicorn_read(project)
     assert {"HOST", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL", "SECRETS_DIR"} <= read
 
 
+# What gunicorn.conf.py makes of the variables it reads
+GUNICORN_SETTINGS = ("bind", "workers", "threads", "timeout", "graceful_timeout", "loglevel",
+                     "forwarded_allow_ips", "worker_tmp_dir")  # fmt: skip
+
+
+@for_answers(every_level())
+def test_every_gunicorn_default_the_readme_and_env_example_give_is_the_real_one(
+    project, monkeypatch
+):
+    code = (project.path / "gunicorn.conf.py").read_text()
+    read = set(re.findall(r"""(?:os\.environ\.get|_whole_number)\(["'](\w+)["']""", code))
+    readme = dict(
+        re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", (project.path / "README.md").read_text(), re.M)
+    )
+    example = dict(re.findall(r"^# (\w+)=(.*)$", (project.path / ".env.example").read_text(), re.M))
+    for name in read:
+        monkeypatch.delenv(name, raising=False)
+
+    def settings() -> dict:
+        defined = runpy.run_path(str(project.path / "gunicorn.conf.py"))
+        return {name: defined[name] for name in GUNICORN_SETTINGS}
+
+    unset = settings()
+    for source, documented in (("README", readme), (".env.example", example)):
+        for name in read & documented.keys():
+            monkeypatch.setenv(name, documented[name])
+            assert settings() == unset, f"{source}: {name}={documented[name]}"
+            monkeypatch.delenv(name)
+    assert {"WEB_CONCURRENCY", "GUNICORN_GRACEFUL_TIMEOUT", "FORWARDED_ALLOW_IPS"} <= (
+        readme.keys() & example.keys()
+    )
+
+
 @for_answers(every_level())
 def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(project):
     package = project.answers.level["code_dir"]
