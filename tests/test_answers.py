@@ -51,14 +51,19 @@ def release_labels(project: Path) -> list[str]:
 
 # A Dockerfile word made of double-quoted parts and unquoted escapes, as dockerfile_str writes
 DOCKER_WORD = r'(?:"(?:[^"\\]|\\.)*"|\\.)+'
+# What a bare `$` in a Dockerfile word becomes: Docker expands it
+EXPANDED = "<expanded by Docker>"
 
 
 def docker_unquote(word: str) -> str:
-    """A Dockerfile word as Docker reads it: quotes removed, \\, \" and \\$ unescaped."""
+    """A Dockerfile word as Docker reads it: quotes removed, \\, \" and \\$ unescaped,
+    and a bare `$`, which Docker would expand, marked EXPANDED."""
     parts = list(re.finditer(r'"((?:[^"\\]|\\.)*)"|\\(.)', word))
     assert "".join(part[0] for part in parts) == word, word
     return "".join(
-        re.sub(r'\\([\\"$])', r"\1", part[1]) if part[0].startswith('"') else part[2]
+        re.sub(r'\\([\\"$])|\$', lambda m: m[1] or EXPANDED, part[1])
+        if part[0].startswith('"')
+        else part[2]
         for part in parts
     )
 
@@ -412,6 +417,13 @@ def test_a_backslash_before_a_quote_or_at_the_end_keeps_the_labels_hadolint_clea
     project = bake_into(tmp_path, docker_level=LABELLED, **answers)
     run([BIN / "hadolint", project / "Dockerfile"], cwd=project)
     assert oci_labels(project / "Dockerfile")[f"org.opencontainers.image.{label}"] == value
+
+
+def test_a_dollar_in_an_answer_reaches_the_labels_as_typed_not_expanded(tmp_path):
+    description = "Costs $5, paid to $HOME or ${PATH}"
+    project = bake_into(tmp_path, docker_level=LABELLED, description=description)
+    labels = oci_labels(project / "Dockerfile")
+    assert labels["org.opencontainers.image.description"] == description
 
 
 @pytest.mark.parametrize("field", ["project_slug", "package_name", "author_email"])

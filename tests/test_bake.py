@@ -14,11 +14,13 @@ from functools import cache
 from importlib.resources import files
 
 import jsonschema
+import pytest
 import yaml
 from ruamel.yaml import YAML
 
+from harness.baking import bake_into
 from harness.dockerfiles import parse
-from harness.matrix import every_level, for_answers, full_matrix
+from harness.matrix import LEVELS, every_level, for_answers, full_matrix
 from harness.process import run
 from harness.tools import BIN, CHECKOV, git, poetry_export, tool_env
 
@@ -156,6 +158,17 @@ def test_ci_workflow_runs_the_tests_hadolint_and_the_image_build(project):
 
 
 @EVERY
+def test_ci_workflow_lints_with_ruff_through_pre_commit_or_itself(project):
+    steps = ci_steps(project)
+    assert "pre-commit run" in steps or ("ruff check" in steps and "ruff format --check" in steps)
+
+
+@EVERY
+def test_ci_workflow_runs_the_image_until_it_serves_health(project):
+    assert "docker run" in ci_steps(project) and "/health" in ci_steps(project)
+
+
+@EVERY
 def test_ci_workflow_runs_pre_commit_exactly_when_the_project_has_hooks(project):
     has_hooks = (project.path / ".pre-commit-config.yaml").exists()
     assert ("pre-commit run" in ci_steps(project)) == has_hooks
@@ -279,3 +292,20 @@ def test_dockerfile_uses_the_chosen_python(project):
     for dockerfile in project.path.glob("*Dockerfile"):
         bases = re.findall(r"^FROM (\S+)", dockerfile.read_text(), re.M)
         assert bases and all(b.startswith(f"python:{version}") for b in bases), bases
+
+
+@pytest.mark.parametrize("use_pre_commit", [True, False], ids=["pre-commit", "no-pre-commit"])
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_next_steps_say_pre_commit_install_exactly_when_the_project_has_hooks(
+    level, use_pre_commit, tmp_path, capfd
+):
+    project = bake_into(tmp_path, docker_level=level, use_pre_commit=use_pre_commit)
+    steps = capfd.readouterr().out
+    assert ("\n  pre-commit install\n" in steps) == (project / ".pre-commit-config.yaml").exists()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_pre_commit_config_baked_though_declined_is_explained_in_a_note(level, tmp_path, capfd):
+    project = bake_into(tmp_path, docker_level=level, use_pre_commit=False)
+    note = "NOTE: .pre-commit-config.yaml was added although use_pre_commit is off"
+    assert (note in capfd.readouterr().out) == (project / ".pre-commit-config.yaml").exists()

@@ -241,6 +241,7 @@ def test_pod_is_locked_down_as_far_as_the_image_allows(project):
     spec = pod_spec(project)
     assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert spec["automountServiceAccountToken"] is False
+    assert spec["enableServiceLinks"] is False
 
 
 def volumes_by_mount_path(project) -> dict[str, tuple[dict, dict]]:

@@ -15,7 +15,7 @@ import pytest
 from jinja2 import meta
 
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.matrix import COOKIECUTTER, LEVELS, TOOLS
+from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS
 from harness.process import run
 
 DOCKER = ROOT / "templates" / "docker"
@@ -269,6 +269,13 @@ def test_each_level_has_its_readme_section_a_prompt_label_and_a_row_in_the_readm
     assert sections == set(LEVELS), "templates/readme/<level>.md, one per level"
     assert labels == set(LEVELS), "cookiecutter.json __prompts__.docker_level, one per level"
     assert set(LEVELS) <= rows, "README.md's table of levels, one row per level"
+
+
+def test_the_levels_number_puts_them_in_the_order_of_the_readmes_table():
+    rows = re.findall(
+        r"^\| `([a-z0-9-]+)`(?: \(default\))? \|", (ROOT / "README.md").read_text(), re.M
+    )
+    assert [row for row in rows if row in LEVELS] == SERIES
 
 
 @pytest.mark.parametrize("path", sorted(DOCKER.glob("*.Dockerfile")), ids=lambda p: p.name)
