@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from {{ cookiecutter.package_name }} import main
 from {{ cookiecutter.package_name }}.main import create_app
 
 
@@ -133,6 +134,18 @@ def test_a_secrets_dir_that_is_not_a_folder_is_named(monkeypatch, tmp_path):
 
     with pytest.raises(ValueError, match="SECRETS_DIR=.*missing.* is not a folder"):
         create_app()
+
+
+def test_the_default_secrets_folder_may_be_missing_even_when_named(
+    monkeypatch, tmp_path
+):
+    # SECRETS_DIR=/run/secrets as .env.example shows it, with no secrets mounted
+    missing = str(tmp_path / "run-secrets")
+    monkeypatch.setattr(main, "DEFAULT_SECRETS_DIR", missing)
+    monkeypatch.setenv("SECRETS_DIR", missing)
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
+
+    assert create_app().config["SECRET_KEY"] == "from-the-environment"
 
 
 def test_a_misspelt_log_level_is_named(monkeypatch):

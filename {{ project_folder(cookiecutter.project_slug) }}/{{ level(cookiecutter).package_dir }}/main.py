@@ -55,19 +55,21 @@ def load_secret_files(config: dict, folder: Path) -> None:
         table[key] = value
 
 
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
 def secrets_folder() -> Path | None:
-    """The folder SECRETS_DIR names, which must exist; unset, /run/secrets if
-    there is one (Compose makes it only for a service that has secrets)."""
-    named = os.environ.get("SECRETS_DIR")
-    if not named:
-        default = Path("/run/secrets")
-        return default if default.is_dir() else None
-    if not Path(named).is_dir():
-        raise ValueError(
-            f"SECRETS_DIR={named!r} is not a folder: mount the secrets there,"
-            " or leave SECRETS_DIR unset for /run/secrets"
-        )
-    return Path(named)
+    """The folder SECRETS_DIR names, which must exist; by default /run/secrets,
+    where there is one (Compose makes it only for a service that has secrets)."""
+    named = os.environ.get("SECRETS_DIR") or DEFAULT_SECRETS_DIR
+    if Path(named).is_dir():
+        return Path(named)
+    if named == DEFAULT_SECRETS_DIR:
+        return None
+    raise ValueError(
+        f"SECRETS_DIR={named!r} is not a folder: mount the secrets there,"
+        f" or leave SECRETS_DIR unset for {DEFAULT_SECRETS_DIR}"
+    )
 
 
 def log_level() -> str:
