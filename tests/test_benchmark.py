@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 
 import pytest
@@ -32,8 +33,9 @@ ENGINE = local_engine()
 BENCHMARK = ROOT / "benchmark" / "benchmark.py"
 
 
-def benchmark(*args: object, check: bool = False):
-    return run([sys.executable, BENCHMARK, *args], timeout=900, check=check)
+def benchmark(*args: object, check: bool = False, **env: str):
+    return run([sys.executable, BENCHMARK, *args], timeout=900, check=check,
+               env={**os.environ, **env})  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +120,7 @@ def test_republishing_a_narrower_run_leaves_docs_as_they_are(tmp_path):
     narrower.write_text(json.dumps(published))
     before = {path: path.read_bytes() for path in (*DOCS.iterdir(), ROOT / "README.md")}
 
-    done = benchmark("--from-json", narrower, check=True)
+    done = benchmark("--from-json", narrower, check=True, TMPDIR=str(tmp_path))
 
     assert {path: path.read_bytes() for path in before} == before
     assert f"wrote {DOCS}" not in done.stdout
@@ -134,7 +136,14 @@ def test_benchmark_republishes_the_committed_results_byte_for_byte(tmp_path):
 def test_benchmark_refuses_a_number_below_its_least_naming_both(flag, least):
     proc = benchmark(flag, "0" if least > 0 else "-1")
     assert proc.returncode == 2
-    assert f"{flag} must be at least {least}, not" in proc.stderr
+    assert f"{flag} must be at least {least}" in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_benchmark_refuses_a_load_time_that_is_no_finite_number(value):
+    proc = benchmark("--load-seconds", value)
+    assert proc.returncode == 2
+    assert f"--load-seconds must be at least 0.1 and finite, not {value}" in proc.stderr
 
 
 def test_benchmark_refuses_an_output_that_is_a_file_before_measuring():

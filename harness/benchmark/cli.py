@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import random
 import sys
 import tempfile
@@ -85,8 +86,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument(
         "--output", type=Path,
-        help="the folder for benchmarks.json, .md and .png (default: docs/; "
-        "with --smoke, a new temporary folder)",
+        help="the folder for benchmarks.json, .md and .png (default: docs/ for a full "
+        "run, else a new temporary folder)",
     )  # fmt: skip
     parser.add_argument(
         "--from-json", type=Path, metavar="BENCHMARKS_JSON",
@@ -103,9 +104,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.levels, args.repetitions, args.load_seconds = [SMOKE_LEVEL], 1, 2
         args.start_stop_cycles = 2
         args.no_references = True
-    for flag, _, _, least, _ in NUMBERS:
-        if (value := getattr(args, flag[2:].replace("-", "_"))) < least:
-            parser.error(f"{flag} must be at least {least}, not {value}")
+    for flag, kind, _, least, _ in NUMBERS:
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if not least <= value < math.inf:  # nan and inf too
+            finite = " and finite" if kind is float else ""
+            parser.error(f"{flag} must be at least {least}{finite}, not {value}")
     if args.output and args.output.exists() and not args.output.is_dir():
         parser.error(f"--output {args.output} is a file; name a folder (new or existing)")
     args.result = None
