@@ -283,12 +283,17 @@ def test_host_is_bound_as_given_with_an_ipv6_address_in_brackets(conf, monkeypat
 # --- What the files promise, at every level --------------------------------------------
 
 
+def variables_read(code: str) -> set[str]:
+    """The environment variables that code of the baked project reads by name."""
+    return set(re.findall(r"""(?:os\.environ\.get|_whole_number)\(["'](\w+)["']""", code))
+
+
 @for_answers(every_level())
 def test_env_example_lists_every_variable_the_service_and_gunicorn_read(project):
     path = project.path
     code = (path / "gunicorn.conf.py").read_text()
     code += next(path.rglob("main.py")).read_text()
-    read = set(re.findall(r"""(?:os\.environ\.get|_whole_number)\(["'](\w+)["']""", code))
+    read = variables_read(code)
     read |= {"GUNICORN_CMD_ARGS", "FLASK_SECRET_KEY"}  # read by Gunicorn itself; the app
     listed = set(re.findall(r"^# ?(\w+)=", (path / ".env.example").read_text(), re.M))
 
@@ -305,8 +310,7 @@ GUNICORN_SETTINGS = ("bind", "workers", "threads", "timeout", "graceful_timeout"
 def test_every_gunicorn_default_the_readme_and_env_example_give_is_the_real_one(
     project, monkeypatch
 ):
-    code = (project.path / "gunicorn.conf.py").read_text()
-    read = set(re.findall(r"""(?:os\.environ\.get|_whole_number)\(["'](\w+)["']""", code))
+    read = variables_read((project.path / "gunicorn.conf.py").read_text())
     readme = dict(
         re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", (project.path / "README.md").read_text(), re.M)
     )
