@@ -227,6 +227,8 @@ def level(cookiecutter: dict) -> dict:
         build_files.append("export_requirements.py")
     if facts["bytecode_compiler"]:
         build_files.append("compile_bytecode.py")
+    if facts["runtime_files"]:
+        build_files.append("runtime_files.py")
     facts["build_files"] = build_files
     return facts
 

@@ -241,11 +241,15 @@ def drop_stray_files(project: Path) -> None:
 def probe(compose: Compose, service: str, bytecode: bool = False) -> dict:
     """Run probe_image.py in the container, with the interpreter that runs Gunicorn;
     bytecode: also list what serving GET / loads without current bytecode."""
-    interpreter = 'exec "$(tr "\\000" "\\n" </proc/1/cmdline | head -n 1)" -'
+    # PID 1's first word is its interpreter; the image may have no shell to ask it with
+    interpreter = (
+        "import os; first = open('/proc/1/cmdline', 'rb').read().split(b'\\0')[0]; "
+        "os.execv(first, [first, '-'])"
+    )
     settings = ["-e", f"PROBE_SETTING={SECRET_SETTING[0]}"]
     if bytecode:
         settings += ["-e", "PROBE_BYTECODE=1"]
-    proc = compose.run("exec", "-T", *settings, service, "sh", "-c", interpreter,
+    proc = compose.run("exec", "-T", *settings, service, "python", "-c", interpreter,
                        input=PROBE.read_text())  # fmt: skip
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -23,6 +23,19 @@ class Instruction:
     def flags(self) -> list[str]:
         return [w for w in self.words if w.startswith("--")]
 
+    @property
+    def exec_form(self) -> list[str] | None:
+        """The command of an exec-form (JSON) RUN or CMD, after its flags; None in shell
+        form, which a shell runs."""
+        command = self.value.strip()
+        while command.startswith("--"):
+            command = command.split(None, 1)[1] if len(command.split(None, 1)) > 1 else ""
+        try:
+            parsed = json.loads(command)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, list) else None
+
 
 @dataclass
 class Stage:
@@ -101,15 +114,19 @@ def parse(path: Path) -> Dockerfile:
 
 
 RUNTIME_LIBRARY_HEADING = "## Dependencies that need system libraries"
-"""The baked README's section (at the levels with a slim runtime) that says how to add one."""
+"""The baked README's section (at the locked-down level) that says how to add one."""
 
 
 def with_runtime_library_step(project: Path) -> str:
-    """The project's Dockerfile with the README's step for a system library added where the
-    README says: right after `WORKDIR /app`."""
+    """The project's Dockerfile with the README's two edits for a system library made where
+    the README says: its first block, a step right after the `system` stage's `FROM`, and
+    its second, the `runtime_files.py` line with the package named at its end."""
     readme = (project / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index(RUNTIME_LIBRARY_HEADING) :]
-    step = section.split("```dockerfile\n", 1)[1].split("```", 1)[0]
+    step, named = [block.split("```", 1)[0] for block in section.split("```dockerfile\n")[1:3]]
     dockerfile = (project / "Dockerfile").read_text()
-    assert dockerfile.count("\nWORKDIR /app\n") == 1, "the anchor the README names"
-    return dockerfile.replace("\nWORKDIR /app\n", f"\nWORKDIR /app\n\n{step}", 1)
+    (system,) = [line for line in dockerfile.splitlines() if line.endswith(" AS system")]
+    (files,) = [line for line in dockerfile.splitlines() if named.rstrip().startswith(line)]
+    assert files.rstrip().endswith("/runtime"), "the line the README edits"
+    dockerfile = dockerfile.replace(f"\n{files}\n", f"\n{named.rstrip()}\n", 1)
+    return dockerfile.replace(f"\n{system}\n", f"\n{system}\n{step}", 1)

@@ -153,6 +153,23 @@ def modules_without_current_bytecode():
     return sorted(done.stdout.split())
 
 
+# Build tools, shells, installers: what a runtime image may go without
+PROGRAMS = ("gcc", "cc", "poetry", "uv", "sh", "bash", "pip", "apt-get", "dpkg")
+
+
+def packages_listed():
+    """The Debian packages that /var/lib/dpkg/status lists as installed; None without it."""
+    try:
+        status = open("/var/lib/dpkg/status", encoding="utf-8").read()
+    except FileNotFoundError:
+        return None
+    return sorted(
+        block.split("Package: ", 1)[1].split("\n", 1)[0]
+        for block in status.strip().split("\n\n")
+        if "Status: install ok installed" in block
+    )
+
+
 def main():
     distributions = sorted({d.metadata["Name"].lower() for d in importlib.metadata.distributions()})
     facts = {
@@ -162,7 +179,8 @@ def main():
         "distributions": distributions,
         "dev_modules": [m for m in ("pytest", "ruff") if importlib.util.find_spec(m)],
         "tool_modules": [m for m in ("poetry", "uv") if importlib.util.find_spec(m)],
-        "programs": {p: shutil.which(p) for p in ("gcc", "cc", "poetry", "uv")},
+        "programs": {p: shutil.which(p) for p in PROGRAMS},
+        "packages_listed": packages_listed(),
         "write_errors": write_errors(),
         "cwd": os.getcwd(),
         "psycopg2": psycopg2_facts(),

@@ -66,6 +66,7 @@ SPECIAL = [
     "deploy",  # the Kubernetes manifests' folder, next to the package at steps 1-4
     "export_requirements",  # the lock exporter, next to the package at the project root
     "compile_bytecode",  # the bytecode compiler, next to the package at the project root
+    "runtime_files",  # what copies the runtime's files, next to the package at the project root
     "build",  # folders .gitignore keeps out, at the root where steps 1-4 put the package
     "dist",
     "htmlcov",

@@ -32,7 +32,7 @@ COMPILER = for_answers(
 )  # fmt: skip
 
 # What the build runs, with the service's package `svc` for the virtualenv's modules
-COMPILE = "PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/build/cache python compile_bytecode.py svc"
+COMPILE = "python -X pycache_prefix=/build/cache compile_bytecode.py svc"
 SERVICE = {
     "svc/__init__.py": "import json\n\nfrom svc.settings import VALUE\n",
     "svc/settings.py": 'VALUE = "one"\n',
@@ -157,7 +157,7 @@ def test_bytecode_a_build_left_unchecked_in_the_cache_is_never_used(project, tmp
 @pytest.mark.parametrize(
     ("environment", "modules", "message"),
     [
-        ("PYTHONDONTWRITEBYTECODE=", "svc", "set PYTHONPYCACHEPREFIX"),
+        ("PYTHONDONTWRITEBYTECODE=", "svc", "python -X pycache_prefix=FOLDER"),
         ("PYTHONDONTWRITEBYTECODE=1 PYTHONPYCACHEPREFIX=/build/cache", "svc",
          "unset PYTHONDONTWRITEBYTECODE"),
         ("PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/build/cache", "",

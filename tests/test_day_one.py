@@ -345,6 +345,7 @@ def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(pro
             "./requirements.txt",
             "./export_requirements.py",
             "./compile_bytecode.py",
+            "./runtime_files.py",
         }
         present = {f"./{f.name}" for f in project.path.iterdir()}
         assert rebuilt & read_by_the_build == present & read_by_the_build

@@ -94,6 +94,7 @@ ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
 LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
 NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
+RUNTIME_FILES = on_docker(lambda answers: answers.facts["runtime_files"])
 SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.level["bytecode_compiler"])
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
@@ -235,8 +236,25 @@ def test_locked_down_root_filesystem_is_read_only_and_app_keeps_serving(served):
 @LOCKED_DOWN
 def test_locked_down_runtime_has_no_compiler_poetry_or_uv(served):
     probe = served.services["server"].probe
-    assert probe["programs"] == {"gcc": None, "cc": None, "poetry": None, "uv": None}
+    assert {p: probe["programs"][p] for p in ("gcc", "cc", "poetry", "uv")} == dict.fromkeys(
+        ("gcc", "cc", "poetry", "uv")
+    )
     assert probe["tool_modules"] == []
+
+
+@RUNTIME_FILES
+def test_runtime_of_python_files_alone_has_no_shell_installer_or_package_manager(served):
+    programs = served.services["server"].probe["programs"]
+    assert {p: programs[p] for p in ("sh", "bash", "pip", "apt-get", "dpkg")} == dict.fromkeys(
+        ("sh", "bash", "pip", "apt-get", "dpkg")
+    )
+
+
+@RUNTIME_FILES
+def test_runtime_lists_for_image_scanners_the_debian_packages_it_holds_files_of(served):
+    listed = served.services["server"].probe["packages_listed"]
+    assert {"libc6", "tzdata", "ca-certificates"} <= set(listed), listed
+    assert not {"apt", "dpkg", "bash", "coreutils", "perl-base"} & set(listed), listed
 
 
 @SERVER_IMPORTS_BYTECODE

@@ -365,20 +365,40 @@ def test_production_hardened_installs_the_export_with_uv_checking_every_hash(pro
 
 
 @HARDENED
-def test_production_hardened_runs_on_slim_receiving_only_the_venv_and_the_code(project):
-    *_, runtime = parse(project.path / "Dockerfile").stages
-    assert runtime.base == f"python:{DEFAULT_PYTHON}-slim"
+def test_production_hardened_runs_on_the_slim_images_python_files_alone(project):
+    builder, system, runtime = parse(project.path / "Dockerfile").stages
+    assert (builder.base, system.base) == (f"python:{DEFAULT_PYTHON}", f"python:{DEFAULT_PYTHON}-slim")
+    assert system.runs()[-1].endswith("python /tmp/runtime_files.py /runtime")
+    assert "--mount=type=bind,source=runtime_files.py,target=/tmp/runtime_files.py" in (
+        system.all("RUN")[-1].flags
+    )
+    assert runtime.base == "scratch"
+    assert runtime.instructions[0].keyword == "COPY"
+    assert runtime.instructions[0].value == "--from=system /runtime /"
+    assert "!runtime_files.py" in dockerignore_patterns(project)
+
+
+@HARDENED
+def test_production_hardened_runs_no_shell_in_its_runtime_stage(project):
+    runtime = parse(project.path / "Dockerfile").final
+    assert runtime.all("RUN") and all(step.exec_form for step in runtime.all("RUN"))
+
+
+@HARDENED
+def test_production_hardened_receives_only_the_venv_and_the_code(project):
+    runtime = parse(project.path / "Dockerfile").final
     assert not [r for r in runtime.runs() if "install" in r]
     assert "poetry" not in runtime.text().lower() and "uv " not in runtime.text()
     assert [i.value for i in runtime.all("COPY") if "--from" in i.value] == [
-        "--from=builder /opt/venv /opt/venv"
+        "--from=system /runtime /",
+        "--from=builder /opt/venv /opt/venv",
     ]
     venv = runtime.index("COPY", "--from=builder /opt/venv")
     code = runtime.index("COPY", "src/")
     smoke = runtime.index("RUN", "from hello_service.main import app")
     assert venv < code < smoke
-    assert all(i.keyword in {"RUN", "USER", "EXPOSE", "HEALTHCHECK", "ARG", "LABEL", "CMD"}
-               for i in runtime.instructions[smoke:])  # fmt: skip
+    assert all(i.keyword in {"ENV", "USER", "EXPOSE", "HEALTHCHECK", "ARG", "LABEL", "CMD"}
+               for i in runtime.instructions[smoke + 1:])  # fmt: skip
 
 
 @HARDENED
@@ -391,15 +411,22 @@ def test_production_hardened_compiles_the_servers_imports_through_a_cache_mount(
         compile_step.flags
     )
     assert "--mount=type=cache,target=/root/.cache/bytecode,sharing=locked" in compile_step.flags
-    words = [w for w in compile_step.words if not w.startswith("--")]
-    assert words[:4] == [
-        "PYTHONDONTWRITEBYTECODE=",
-        "PYTHONPYCACHEPREFIX=/root/.cache/bytecode",
+    command = compile_step.exec_form
+    assert command[:4] == [
         "python",
+        "-X",
+        "pycache_prefix=/root/.cache/bytecode",
         "/tmp/compile_bytecode.py",
     ]
-    assert {"flask", "gunicorn.arbiter", "gunicorn.workers.sync"} <= set(words[4:])
+    assert {"flask", "gunicorn.arbiter", "gunicorn.workers.sync"} <= set(command[4:])
     assert "!compile_bytecode.py" in dockerignore_patterns(project)
+
+
+@HARDENED
+def test_production_hardened_builds_before_it_forbids_bytecode(project):
+    runtime = parse(project.path / "Dockerfile").final
+    env = runtime.index("ENV", "PYTHONDONTWRITEBYTECODE=1")
+    assert all(i < env for i, step in enumerate(runtime.instructions) if step.keyword == "RUN")
 
 
 @HARDENED
@@ -523,18 +550,16 @@ def test_every_level_has_a_trait_test():
     )
 
 
-@for_answers(a for a in every_level() if a.facts["locked_down"])
-def test_the_readmes_system_library_step_comes_before_the_imports_and_passes_hadolint(
+@for_answers(a for a in every_level() if a.facts["runtime_files"])
+def test_the_readmes_system_library_is_installed_then_copied_and_passes_hadolint(
     project, tmp_path
 ):
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(with_runtime_library_step(project.path))
-    runtime = parse(dockerfile).final
-    installs = runtime.index("RUN", "apt-get install")
-    imports = [i for i, step in enumerate(runtime.instructions)
-               if step.keyword == "RUN" and "PYTHONDONTWRITEBYTECODE=''" in step.value]  # fmt: skip
-    assert len(imports) == 2 and installs < min(imports)  # the import steps load the library
-    assert installs < runtime.index("COPY", "src/")  # a code change does not rerun apt
+    _, system, runtime = parse(dockerfile).stages
+    installs = system.index("RUN", "apt-get install -y --no-install-recommends libpq5")
+    assert installs < system.index("RUN", "python /tmp/runtime_files.py /runtime libpq5")
+    assert "apt-get" not in runtime.text()  # the image that runs has no package manager
     run([BIN / "hadolint", dockerfile], cwd=tmp_path)
 
 

@@ -1,7 +1,9 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env -%}
-# Production-hardened: build on the full image, run on slim as a non-root user.
+# Production-hardened: build on the full image, run as a non-root user on only
+# the files Python needs.
 # builder: exports poetry.lock and installs exactly that into a virtualenv
-# with uv. runtime: slim, receiving only the virtualenv and the code.
+# with uv. system: takes from the slim image what running Python needs.
+# runtime: those files, the virtualenv and the code; no shell, no pip.
 
 FROM python:{{ cookiecutter.python_version }} AS builder
 
@@ -27,18 +29,27 @@ RUN --mount=type=bind,source=poetry.lock,target=/tmp/poetry.lock \
     && uv pip install --python /opt/venv/bin/python --require-hashes \
        -r /tmp/requirements.txt
 
-# Runtime: slim base, no compiler, no Poetry, no uv, no tests
-FROM python:{{ cookiecutter.python_version }}-slim AS runtime
-
-{{ python_env() }}
-# The virtualenv comes first on PATH; the code is imported from /app/src
-ENV PATH="/opt/venv/bin:$PATH" \
-    PYTHONPATH=/app/src
-
-# A fixed, unprivileged user, so files and volumes get predictable ownership
-RUN groupadd --gid 10001 app \
+# The runtime's system: from the slim image, the interpreter and its standard
+# library, the shared libraries they load, CA certificates, time zones and the
+# users, copied into /runtime by runtime_files.py. A fixed, unprivileged user
+# first, so files and volumes get predictable ownership.
+FROM python:{{ cookiecutter.python_version }}-slim AS system
+RUN --mount=type=bind,source=runtime_files.py,target=/tmp/runtime_files.py \
+    groupadd --gid 10001 app \
     && useradd --no-log-init --uid 10001 --gid app \
-       --home-dir /nonexistent --shell /usr/sbin/nologin app
+       --home-dir /nonexistent --shell /usr/sbin/nologin app \
+    && python /tmp/runtime_files.py /runtime
+
+# Runtime: those files alone, then the virtualenv and the code. No shell, no
+# package manager, no pip, no compiler, no Poetry, no uv, no tests.
+FROM scratch AS runtime
+COPY --from=system /runtime /
+
+# The virtualenv comes first on PATH; text is UTF-8, as the slim image says;
+# the code is imported from /app/src
+ENV PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
+    LANG=C.UTF-8 \
+    PYTHONPATH=/app/src
 
 WORKDIR /app
 
@@ -56,10 +67,10 @@ COPY --from=builder /opt/venv /opt/venv
 # a dependency change compiles only the modules it changed.
 RUN --mount=type=bind,source=compile_bytecode.py,target=/tmp/compile_bytecode.py \
     --mount=type=cache,target=/root/.cache/bytecode,sharing=locked \
-    PYTHONDONTWRITEBYTECODE='' PYTHONPYCACHEPREFIX=/root/.cache/bytecode \
-    python /tmp/compile_bytecode.py flask gunicorn.app.wsgiapp gunicorn.arbiter \
-       gunicorn.workers.sync gunicorn.workers.gthread gunicorn.glogging gunicorn.ctl.server \
-       encodings.utf_8_sig encodings.idna
+    ["python", "-X", "pycache_prefix=/root/.cache/bytecode", "/tmp/compile_bytecode.py", \
+     "flask", "gunicorn.app.wsgiapp", "gunicorn.arbiter", "gunicorn.workers.sync", \
+     "gunicorn.workers.gthread", "gunicorn.glogging", "gunicorn.ctl.server", \
+     "encodings.utf_8_sig", "encodings.idna"]
 
 # The code last, so a source change reruns only the steps below. It stays
 # owned by root: the server can read it, not change it.
@@ -68,12 +79,14 @@ COPY src/ ./src/
 
 # Import the app once, writing its bytecode: a broken image fails the build
 # instead of the container's first start
-RUN PYTHONDONTWRITEBYTECODE='' python -c "from {{ cookiecutter.package_name }}.main import app"
+RUN ["python", "-c", "from {{ cookiecutter.package_name }}.main import app"]
 
+# After the build steps, which write bytecode on purpose: the container never does
+{{ python_env() }}
 USER 10001:10001
 EXPOSE 8000
 
-# Standard library only: the slim image has no curl
+# Standard library only: the image has no curl, and no shell
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD [{{ healthcheck_args() }}]
 
