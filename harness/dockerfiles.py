@@ -126,7 +126,8 @@ def with_runtime_library_step(project: Path) -> str:
     step, named = [block.split("```", 1)[0] for block in section.split("```dockerfile\n")[1:3]]
     dockerfile = (project / "Dockerfile").read_text()
     (system,) = [line for line in dockerfile.splitlines() if line.endswith(" AS system")]
-    (files,) = [line for line in dockerfile.splitlines() if named.rstrip().startswith(line)]
+    lines = [line for line in dockerfile.splitlines() if line.strip()]
+    (files,) = [line for line in lines if named.rstrip().startswith(line)]
     assert files.rstrip().endswith("/runtime"), "the line the README edits"
     dockerfile = dockerfile.replace(f"\n{files}\n", f"\n{named.rstrip()}\n", 1)
     return dockerfile.replace(f"\n{system}\n", f"\n{system}\n{step}", 1)

@@ -8,11 +8,14 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
+import locale
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
+import zoneinfo
 
 STRAY_MARKER = "pydocker-stray-file"
 SKIP = {"/proc", "/sys", "/dev"}
@@ -157,6 +160,14 @@ def modules_without_current_bytecode():
 PROGRAMS = ("gcc", "cc", "poetry", "uv", "sh", "bash", "pip", "apt-get", "dpkg")
 
 
+def set_locale():
+    """The locale the environment names (LANG), as the C library sets it, or its error."""
+    try:
+        return locale.setlocale(locale.LC_ALL, "")
+    except locale.Error as error:
+        return f"locale.Error: {error}"
+
+
 def packages_listed():
     """The Debian packages that /var/lib/dpkg/status lists as installed; None without it."""
     try:
@@ -181,6 +192,9 @@ def main():
         "tool_modules": [m for m in ("poetry", "uv") if importlib.util.find_spec(m)],
         "programs": {p: shutil.which(p) for p in PROGRAMS},
         "packages_listed": packages_listed(),
+        "locale": set_locale(),
+        "certificate_authorities": ssl.create_default_context().cert_store_stats()["x509_ca"],
+        "time_zone": str(zoneinfo.ZoneInfo("Europe/Paris")),
         "write_errors": write_errors(),
         "cwd": os.getcwd(),
         "psycopg2": psycopg2_facts(),

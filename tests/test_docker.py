@@ -250,6 +250,14 @@ def test_runtime_of_python_files_alone_has_no_shell_installer_or_package_manager
     )
 
 
+@ALL
+def test_runtime_sets_the_utf8_locale_verifies_tls_and_knows_time_zones(served):
+    probe = served.services["server"].probe
+    assert probe["locale"] == "C.UTF-8"
+    assert probe["certificate_authorities"] > 0
+    assert probe["time_zone"] == "Europe/Paris"
+
+
 @RUNTIME_FILES
 def test_runtime_lists_for_image_scanners_the_debian_packages_it_holds_files_of(served):
     listed = served.services["server"].probe["packages_listed"]
