@@ -336,8 +336,9 @@ def hardened_install(project):
 
 @HARDENED
 def test_production_hardened_builds_with_uv_alone_no_poetry(project):
-    builder, runtime = parse(project.path / "Dockerfile").stages
-    assert (builder.name, runtime.name) == ("builder", "runtime")
+    builder, system, runtime = parse(project.path / "Dockerfile").stages
+    assert (builder.name, system.name, runtime.name) == ("builder", "system", "runtime")
+    assert "poetry" not in system.text() and "uv" not in system.text()
     assert builder.base == f"python:{DEFAULT_PYTHON}"
     tools, _ = builder.all("RUN")
     assert tools.value.endswith(f" pip install uv=={TOOLS['uv']}")
