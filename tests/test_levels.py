@@ -368,7 +368,10 @@ def test_production_hardened_installs_the_export_with_uv_checking_every_hash(pro
 @HARDENED
 def test_production_hardened_runs_on_the_slim_images_python_files_alone(project):
     builder, system, runtime = parse(project.path / "Dockerfile").stages
-    assert (builder.base, system.base) == (f"python:{DEFAULT_PYTHON}", f"python:{DEFAULT_PYTHON}-slim")
+    assert (builder.base, system.base) == (
+        f"python:{DEFAULT_PYTHON}",
+        f"python:{DEFAULT_PYTHON}-slim",
+    )
     assert system.runs()[-1].endswith("python /tmp/runtime_files.py /runtime")
     assert "--mount=type=bind,source=runtime_files.py,target=/tmp/runtime_files.py" in (
         system.all("RUN")[-1].flags
@@ -552,9 +555,7 @@ def test_every_level_has_a_trait_test():
 
 
 @for_answers(a for a in every_level() if a.facts["runtime_files"])
-def test_the_readmes_system_library_is_installed_then_copied_and_passes_hadolint(
-    project, tmp_path
-):
+def test_the_readmes_system_library_is_installed_then_copied_and_passes_hadolint(project, tmp_path):
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(with_runtime_library_step(project.path))
     _, system, runtime = parse(dockerfile).stages

@@ -23,9 +23,7 @@ def copy_runtime(project, folder: Path, *packages: str, check: bool = True):
 
 
 @WITH_SCRIPT
-def test_the_interpreter_and_its_standard_library_are_copied_to_their_own_paths(
-    project, tmp_path
-):
+def test_the_interpreter_and_its_standard_library_are_copied_to_their_own_paths(project, tmp_path):
     copy_runtime(project, tmp_path / "runtime")
     interpreter = Path(sys._base_executable).resolve()
     assert (tmp_path / "runtime" / interpreter.relative_to("/")).is_file()
