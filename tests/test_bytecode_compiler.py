@@ -1,9 +1,10 @@
 """The hardened image's bytecode compiler (compile_bytecode.py), run where the build runs it.
 
 The script writes bytecode into the standard library's own __pycache__ folders,
-so it runs here in a throwaway container of the project's slim base image, as
-the image build runs it: a package of two modules stands for the virtualenv, a
-bind-mounted folder for the build's cache mount.
+so it runs here in a throwaway container of the project's slim base image, whose
+interpreter and standard library the image that runs is given (the build runs
+it there, without a shell): a package of two modules stands for the virtualenv,
+a bind-mounted folder for the build's cache mount.
 """
 
 from __future__ import annotations

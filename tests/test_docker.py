@@ -98,8 +98,8 @@ RUNTIME_FILES = on_docker(lambda answers: answers.facts["runtime_files"])
 SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.level["bytecode_compiler"])
 # The proxy and Compose Watch runs: every level, on the default Python
 EVERY_LEVEL = on_docker(lambda answers: answers.python_version == DEFAULT_PYTHON)
-SLIM_RUNTIME = on_docker(
-    lambda answers: answers.facts["locked_down"] and answers.python_version == DEFAULT_PYTHON
+HARDENED_DEFAULT_PYTHON = on_docker(
+    lambda answers: answers.facts["runtime_files"] and answers.python_version == DEFAULT_PYTHON
 )
 
 
@@ -345,7 +345,7 @@ def test_the_watch_run_leaves_nothing_behind(watched):
     assert watched.leftovers == []
 
 
-@SLIM_RUNTIME
+@HARDENED_DEFAULT_PYTHON
 def test_a_system_library_added_as_the_readme_says_passes_the_import_check(project, tmp_path):
     copy = project.copy_to(tmp_path)
     package = copy / "src" / "hello_service"

@@ -8,6 +8,7 @@ at their own paths, and a clear refusal of what it cannot do.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -36,9 +37,65 @@ def test_development_only_parts_of_the_standard_library_stay_out(project, tmp_pa
     copy_runtime(project, tmp_path / "runtime")
     stdlib = Path(sys.modules["os"].__file__).resolve().parent
     copied = tmp_path / "runtime" / stdlib.relative_to("/")
+    present = [name for name in ("idlelib", "tkinter", "ensurepip") if (stdlib / name).exists()]
+    assert present, "this Python has none of them: the test would prove nothing"
     assert (copied / "json" / "__init__.py").is_file()
-    assert not [name for name in ("idlelib", "tkinter", "ensurepip") if (copied / name).exists()]
+    assert not [name for name in present if (copied / name).exists()]
     assert not (copied / "site-packages").exists()
+
+
+@WITH_SCRIPT
+def test_the_c_library_the_loader_and_what_wheels_may_load_are_copied(project, tmp_path):
+    copy_runtime(project, tmp_path / "runtime")
+    # A link counts when what it names was copied too
+    names = {path.name for path in tmp_path.glob("runtime/**/*.so*") if path.exists()}
+    assert {"libc.so.6", "libstdc++.so.6", "libgcc_s.so.1"} <= names, sorted(names)
+    assert [name for name in names if name.startswith("ld-linux")], sorted(names)
+
+
+@WITH_SCRIPT
+def test_a_named_package_brings_its_programs_and_what_they_load_not_its_documents(
+    project, tmp_path
+):
+    # libc-bin is essential in every Debian: its getent program, its ldd script
+    copy_runtime(project, tmp_path / "runtime", "libc-bin")
+    runtime = tmp_path / "runtime"
+    assert [p for p in runtime.glob("usr/bin/getent") if p.is_file()]
+    assert not list(runtime.glob("usr/share/doc/libc-bin*"))
+    status = (runtime / "var/lib/dpkg/status").read_text()
+    assert "\nPackage: libc-bin\n" in f"\n{status}"
+
+
+def script_module(project):
+    spec = importlib.util.spec_from_file_location("runtime_files", project.path / SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@WITH_SCRIPT
+def test_the_package_status_keeps_only_packages_files_were_copied_from(
+    project, tmp_path, monkeypatch
+):
+    script = script_module(project)
+    dpkg = tmp_path / "dpkg"
+    (dpkg / "info").mkdir(parents=True)
+    copied, left = tmp_path / "lib" / "libkept.so.1", tmp_path / "lib" / "libleft.so.1"
+    copied.parent.mkdir()
+    copied.write_text("kept\n")
+    left.write_text("left\n")
+    # A multi-arch package's list is named with its architecture
+    (dpkg / "info" / "kept:amd64.list").write_text(f"/.\n{copied.parent}\n{copied}\n")
+    (dpkg / "info" / "left.list").write_text(f"/.\n{copied.parent}\n{left}\n")
+    (dpkg / "status").write_text(
+        "Package: kept\nStatus: install ok installed\nArchitecture: amd64\n\n"
+        "Package: left\nStatus: install ok installed\nArchitecture: all\n"
+    )
+    monkeypatch.setattr(script, "DPKG", dpkg)
+    owners = script.write_status(tmp_path / "out", {str(copied.parent), str(copied)})
+    assert owners == {"kept"}
+    written = (tmp_path / "out" / dpkg.relative_to("/") / "status").read_text()
+    assert written.startswith("Package: kept\n") and "Package: left" not in written
 
 
 @WITH_SCRIPT
@@ -54,7 +111,7 @@ def test_a_folder_that_is_not_empty_is_refused(project, tmp_path):
     (tmp_path / "runtime" / "kept").write_text("mine\n")
     done = copy_runtime(project, tmp_path / "runtime", check=False)
     assert done.returncode != 0
-    assert "is not empty; name a new folder" in done.stderr
+    assert "is not an empty folder; name a new one" in done.stderr
     assert [p.name for p in (tmp_path / "runtime").iterdir()] == ["kept"]
 
 
