@@ -28,8 +28,8 @@ class Instruction:
         """The command of an exec-form (JSON) RUN or CMD, after its flags; None in shell
         form, which a shell runs."""
         command = self.value.strip()
-        while command.startswith("--"):
-            command = command.split(None, 1)[1] if len(command.split(None, 1)) > 1 else ""
+        while command.startswith("--"):  # a flag holds no space
+            command = command.partition(" ")[2].lstrip()
         try:
             parsed = json.loads(command)
         except ValueError:

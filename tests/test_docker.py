@@ -236,18 +236,14 @@ def test_locked_down_root_filesystem_is_read_only_and_app_keeps_serving(served):
 @LOCKED_DOWN
 def test_locked_down_runtime_has_no_compiler_poetry_or_uv(served):
     probe = served.services["server"].probe
-    assert {p: probe["programs"][p] for p in ("gcc", "cc", "poetry", "uv")} == dict.fromkeys(
-        ("gcc", "cc", "poetry", "uv")
-    )
+    assert [p for p in ("gcc", "cc", "poetry", "uv") if probe["programs"][p]] == []
     assert probe["tool_modules"] == []
 
 
 @RUNTIME_FILES
 def test_runtime_of_python_files_alone_has_no_shell_installer_or_package_manager(served):
     programs = served.services["server"].probe["programs"]
-    assert {p: programs[p] for p in ("sh", "bash", "pip", "apt-get", "dpkg")} == dict.fromkeys(
-        ("sh", "bash", "pip", "apt-get", "dpkg")
-    )
+    assert [p for p in ("sh", "bash", "pip", "apt-get", "dpkg") if programs[p]] == []
 
 
 @ALL

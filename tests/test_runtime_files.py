@@ -12,6 +12,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness.matrix import every_level, for_answers
 from harness.process import run
 
@@ -23,20 +25,33 @@ def copy_runtime(project, folder: Path, *packages: str, check: bool = True):
     return run([sys.executable, project.path / SCRIPT, folder, *packages], check=check)
 
 
+COPIES: dict = {}
+
+
+@pytest.fixture
+def copied(project, tmp_path_factory):
+    """The script's run with no package named, once per project per worker: its folder
+    and its run."""
+    if project.answers not in COPIES:
+        folder = tmp_path_factory.mktemp("runtime-files") / "runtime"
+        COPIES[project.answers] = folder, copy_runtime(project, folder)
+    return COPIES[project.answers]
+
+
 @WITH_SCRIPT
-def test_the_interpreter_and_its_standard_library_are_copied_to_their_own_paths(project, tmp_path):
-    copy_runtime(project, tmp_path / "runtime")
+def test_the_interpreter_and_its_standard_library_are_copied_to_their_own_paths(copied):
+    runtime, _ = copied
     interpreter = Path(sys._base_executable).resolve()
-    assert (tmp_path / "runtime" / interpreter.relative_to("/")).is_file()
+    assert (runtime / interpreter.relative_to("/")).is_file()
     os_module = Path(sys.modules["os"].__file__).resolve()
-    assert (tmp_path / "runtime" / os_module.relative_to("/")).is_file()
+    assert (runtime / os_module.relative_to("/")).is_file()
 
 
 @WITH_SCRIPT
-def test_development_only_parts_of_the_standard_library_stay_out(project, tmp_path):
-    copy_runtime(project, tmp_path / "runtime")
+def test_development_only_parts_of_the_standard_library_stay_out(copied):
+    runtime, _ = copied
     stdlib = Path(sys.modules["os"].__file__).resolve().parent
-    copied = tmp_path / "runtime" / stdlib.relative_to("/")
+    copied = runtime / stdlib.relative_to("/")
     present = [name for name in ("idlelib", "tkinter", "ensurepip") if (stdlib / name).exists()]
     assert present, "this Python has none of them: the test would prove nothing"
     assert (copied / "json" / "__init__.py").is_file()
@@ -45,10 +60,10 @@ def test_development_only_parts_of_the_standard_library_stay_out(project, tmp_pa
 
 
 @WITH_SCRIPT
-def test_the_c_library_the_loader_and_what_wheels_may_load_are_copied(project, tmp_path):
-    copy_runtime(project, tmp_path / "runtime")
+def test_the_c_library_the_loader_and_what_wheels_may_load_are_copied(copied):
+    runtime, _ = copied
     # A link counts when what it names was copied too
-    names = {path.name for path in tmp_path.glob("runtime/**/*.so*") if path.exists()}
+    names = {path.name for path in runtime.glob("**/*.so*") if path.exists()}
     assert {"libc.so.6", "libstdc++.so.6", "libgcc_s.so.1"} <= names, sorted(names)
     assert [name for name in names if name.startswith("ld-linux")], sorted(names)
 
@@ -99,10 +114,10 @@ def test_the_package_status_keeps_only_packages_files_were_copied_from(
 
 
 @WITH_SCRIPT
-def test_the_summary_names_what_was_copied(project, tmp_path):
-    done = copy_runtime(project, tmp_path / "runtime")
+def test_the_summary_names_what_was_copied(copied):
+    runtime, done = copied
     assert done.stdout.startswith("runtime_files.py: ")
-    assert f"in {tmp_path / 'runtime'}" in done.stdout
+    assert f"in {runtime}" in done.stdout
 
 
 @WITH_SCRIPT
