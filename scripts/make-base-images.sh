@@ -5,17 +5,20 @@
 #
 # For each version: an image the engine already has is kept as it is; a
 # missing one is pulled. Only when the pull fails (an engine with no registry
-# access) is a local stand-in built from Debian packages:
-#   python:X-slim  debootstrap minbase + Python X, its venv module and its
-#                  headers (as the official slim image has them), with a venv
-#                  at /usr/local (the official image's layout: /usr/local/bin
-#                  python and pip, site-packages holding pip and, for the tests' Poetry,
-#                  poetry-plugin-pypi-mirror; its python
-#                  links to Debian's /usr/bin/python3.X), and no
-#                  .pyc files (the official images delete them)
-#   python:X       the slim stand-in plus build-essential, Python X's -dev package,
-#                  libpq-dev, git and curl (what the official full image has
-#                  for compiling)
+# access) is a local stand-in built, in the official images' layout:
+#   python:X-slim  debootstrap minbase of a Debian suite, plus CPython X built
+#                  from the upstream source that suite carries (its source
+#                  package's orig tarball), installed under /usr/local as the
+#                  official images have it: the interpreter and libpython
+#                  (a shared build, stripped) in /usr/local/bin and lib, the
+#                  standard library in /usr/local/lib/pythonX, the headers,
+#                  pip from ensurepip then upgraded, and, for the tests'
+#                  Poetry, poetry-plugin-pypi-mirror; the Debian packages of
+#                  the libraries it loads, netbase and tzdata; no tests, no
+#                  .pyc files and no static library (the official images
+#                  delete them). Built without profile-guided optimisation.
+#   python:X       the slim stand-in plus build-essential, libpq-dev, git and
+#                  curl (what the official full image has for compiling)
 # Stand-ins carry the label org.pydocker-template.stand-in=<debian suite>.
 #
 # Only versions some Debian suite ships can be made this way:
@@ -54,15 +57,6 @@ suite_for() {
   esac
 }
 
-# Debian's name for Python X in its suite: python3 where X is the suite's
-# default, python3.X where the suite ships X beside its default
-debian_python_for() {
-  case "$1" in
-    3.15) echo python3.15 ;;
-    *) echo python3 ;;
-  esac
-}
-
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 # debootstrap's own scripts (one per suite), as installed or as the caller points to them
@@ -89,76 +83,142 @@ host_ca_bundle() {
   done
 }
 
-build_slim() {  # version suite workdir
-  local version=$1 suite=$2 work=$3 root=$3/rootfs mirror=() ca py
-  py=$(debian_python_for "$version")
+# Debian's source package of Python X in its suite
+source_package_for() { echo "python$1"; }
+
+# A debootstrap minbase of the suite with nothing of Python in it, imported as
+# a temporary image that the stand-ins' Dockerfile starts from
+build_base() {  # version suite workdir tag
+  local version=$1 suite=$2 work=$3 tag=$4 root=$3/rootfs mirror=() ca
   mkdir -p "$work"
   command -v debootstrap >/dev/null || die "debootstrap is needed to build stand-ins (apt-get install debootstrap)."
   [ -n "${DEBIAN_MIRROR:-}" ] && mirror=("$DEBIAN_MIRROR")
-  say "python:$version-slim: debootstrap $suite (about a minute)"
+  say "python:$version: debootstrap $suite (about a minute)"
   # An older debootstrap may not know a newer suite by name (forky on a
   # bookworm host): Debian's testing suites bootstrap with the sid script
   # (a copy of its scripts for this one run, which the next version must not see)
   local scripts=$host_debootstrap
   if [ ! -e "$scripts/scripts/$suite" ]; then
-    say "python:$version-slim: this debootstrap has no '$suite' script; using its 'sid' script"
+    say "python:$version: this debootstrap has no '$suite' script; using its 'sid' script"
     cp -r "$host_debootstrap" "$work/debootstrap"
     ln -s sid "$work/debootstrap/scripts/$suite"
     scripts="$work/debootstrap"
   fi
-  DEBOOTSTRAP_DIR="$scripts" debootstrap --variant=minbase --include="$py,$py-venv,lib$py-dev,ca-certificates" \
+  DEBOOTSTRAP_DIR="$scripts" debootstrap --variant=minbase --include=ca-certificates \
     "$suite" "$root" "${mirror[@]}" > "$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap $suite failed (log above)."; }
   ca=$(host_ca_bundle)
   if [ -n "$ca" ]; then cp "$ca" "$root/etc/ssl/certs/ca-certificates.crt"; fi
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
   # A mirror may serve a testing suite's Release file past its Valid-Until
   # date; apt in the stand-in (and in Dockerfiles built on it) accepts that
   echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99stand-in-valid-until"
-  say "python:$version-slim: venv at /usr/local, current pip, Poetry mirror plugin"
-  chroot "$root" "python$version" -m venv /usr/local
-  local idx
-  idx=$(index_url)
-  chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin PIP_INDEX_URL="$idx" PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 /usr/local/bin/pip install -q --no-cache-dir --upgrade pip
-  chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin PIP_INDEX_URL="$idx" PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 /usr/local/bin/pip install -q --no-cache-dir --no-deps poetry-plugin-pypi-mirror
-  # The official images ship Python without bytecode (they delete every .pyc);
-  # do the same, so that build steps that compile bytecode cost what they cost there
-  find "$root"/usr/lib/python3* "$root"/usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/root/.cache
+  # As in Debian's own container images: apt keeps no package files and no
+  # binary caches of its lists in an image layer
+  cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   : > "$root/etc/resolv.conf"
-  local real
-  real=$(chroot "$root" /usr/local/bin/python -B -c 'import platform; print(platform.python_version())')
-  say "python:$version-slim: importing (Python $real)"
-  tar -C "$root" -c . | docker import \
-    -c 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'ENV LANG=C.UTF-8' \
-    -c "ENV PYTHON_VERSION=$real" \
-    -c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
-    -c 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
-    -c 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
-    -c "ENV POETRY_PYPI_MIRROR_URL=$idx" \
-    -c "LABEL org.pydocker-template.stand-in=$suite" \
-    -c 'CMD ["python3"]' \
-    - "python:$version-slim" >/dev/null
+  tar -C "$root" -c . | docker import -c 'CMD ["bash"]' - "$tag" >/dev/null
+  rm -rf "$root"
 }
 
-build_full() {  # version workdir
-  local version=$1 work=$2 py
-  py=$(debian_python_for "$version")
-  say "python:$version: slim stand-in + build-essential $py-dev libpq-dev git curl"
-  mkdir -p "$work/full"
-  cat > "$work/full/Dockerfile" <<EOF
-FROM python:$version-slim
-RUN apt-get update \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
-      build-essential $py-dev libpq-dev git curl \\
- && rm -rf /var/lib/apt/lists/* \\
- && find /usr/lib/python3* /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
+# The stand-ins' Dockerfile: CPython built from source, then the slim and the
+# full image. Written by this script for one run; the build arguments say
+# which base, source package and index.
+write_dockerfile() {  # path
+  cat > "$1" <<'EOF'
+ARG BASE
+FROM ${BASE} AS source
+ARG SOURCE_PACKAGE
+ARG PIP_INDEX_URL
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+# The suite's sources too (in this stage only), for the Python source package
+RUN sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/sources.list \
+ && apt-get update -q \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      build-essential dpkg-dev pkg-config xz-utils libbz2-dev libffi-dev libgdbm-dev \
+      libgdbm-compat-dev liblzma-dev libncurses-dev libreadline-dev libsqlite3-dev \
+      libssl-dev uuid-dev zlib1g-dev libexpat1-dev \
+ && mkdir /usr/src/python && cd /usr/src \
+ && apt-get source --download-only -q "$SOURCE_PACKAGE" \
+ && tar -C python --strip-components=1 -xJf "$SOURCE_PACKAGE"_*.orig.tar.xz
+# A shared build that finds its libpython next to itself, stripped
+RUN cd /usr/src/python \
+ && ./configure --prefix=/usr/local --enable-shared --enable-loadable-sqlite-extensions \
+      --with-ensurepip=install --disable-test-modules \
+      LDFLAGS='-Wl,--strip-all -Wl,-rpath,$$ORIGIN/../lib' > /tmp/configure.log \
+ && make -j "$(nproc)" > /tmp/make.log 2>&1 || { tail -n 40 /tmp/make.log; exit 1; }
+RUN cd /usr/src/python && make install > /tmp/install.log 2>&1 \
+ && ldconfig \
+ && cd /usr/local/bin \
+ && for name in idle pip pydoc python python-config; do \
+      [ -e "$name" ] || ln -s "${name}3" "$name"; \
+    done \
+ && pip install -q --upgrade pip \
+ && pip install -q --no-deps poetry-plugin-pypi-mirror \
+ && find /usr/local -depth \( \( -type d \( -name test -o -name tests -o -name idle_test \) \) \
+      -o \( -type f \( -name '*.pyc' -o -name 'libpython*.a' \) \) \) -exec rm -rf {} + \
+ && find /usr/local -depth -name __pycache__ -type d -exec rm -rf {} + \
+ && find /usr/local -type f -executable -not -name '*tkinter*' -exec ldd {} + 2>/dev/null \
+    | awk '/=> \// { so = $3; if (index(so, "/usr/local/") == 1) next; sub("^/(usr/)?", "", so); print "*" so }' \
+    | sort -u | xargs -r dpkg-query --search | grep -v '^diversion ' | cut -d: -f1 \
+    | tr ', ' '\n\n' | sed '/^$/d' | sort -u > /tmp/runtime-packages \
+ && cat /tmp/runtime-packages
+
+FROM ${BASE} AS slim
+ARG SUITE
+ARG PIP_INDEX_URL
+COPY --from=source /usr/local /usr/local
+COPY --from=source /tmp/runtime-packages /tmp/runtime-packages
+RUN apt-get update -q \
+ && DEBIAN_FRONTEND=noninteractive xargs -a /tmp/runtime-packages apt-get install -y -q \
+      --no-install-recommends netbase tzdata \
+ && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
+ && ldconfig \
+ && /usr/local/bin/python -B -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv'
+ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    POETRY_PYPI_MIRROR_URL=${PIP_INDEX_URL}
+LABEL org.pydocker-template.stand-in=${SUITE}
+CMD ["python3"]
+
+FROM slim AS full
+RUN apt-get update -q \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      build-essential libpq-dev git curl \
+ && rm -rf /var/lib/apt/lists/*
 EOF
-  DOCKER_BUILDKIT=0 docker build -q -t "python:$version" "$work/full" > "$work/full.log" 2>&1 \
-    || { tail -n 20 "$work/full.log" >&2; die "building the python:$version stand-in failed (log above)."; }
+}
+
+build_stand_ins() {  # version suite workdir
+  local version=$1 suite=$2 work=$3 base="pydocker-stand-in-base:$1" real target tag
+  build_base "$version" "$suite" "$work" "$base"
+  write_dockerfile "$work/Dockerfile"
+  local args=(
+    --build-arg "BASE=$base" --build-arg "SUITE=$suite"
+    --build-arg "SOURCE_PACKAGE=$(source_package_for "$version")"
+    --build-arg "PIP_INDEX_URL=$(index_url)"
+  )
+  for target in slim full; do
+    tag="python:$version-slim"
+    [ "$target" = full ] && tag="python:$version"
+    if have_image "$tag"; then continue; fi
+    say "$tag: CPython $version from $suite's source, then the $target image (a few minutes)"
+    DOCKER_BUILDKIT=0 docker build -q --target "$target" "${args[@]}" -t "$tag" "$work" \
+      > "$work/$target.log" 2>&1 \
+      || { tail -n 40 "$work/$target.log" >&2; docker rmi "$base" >/dev/null 2>&1; die "building the $tag stand-in failed (log above)."; }
+  done
+  docker rmi "$base" >/dev/null 2>&1 || true
+  real=$(docker run --rm "python:$version-slim" python -c 'import platform; print(platform.python_version())')
+  say "python:$version: Python $real, official layout"
 }
 
 status=0  # 1 when a version could be neither found, pulled nor built
@@ -183,13 +243,8 @@ for version in "${versions[@]}"; do
   work=${STAND_IN_WORKDIR:-$(mktemp -d)}
   mkdir -p "$work"
   started=$SECONDS
-  if ! have_image "python:$version-slim"; then
-    build_slim "$version" "$suite" "$work/$version"
-  fi
-  if ! have_image "python:$version"; then
-    build_full "$version" "$work/$version"
-  fi
-  rm -rf "$work/$version"
+  build_stand_ins "$version" "$suite" "$work/$version"
+  rm -rf "${work:?}/$version"
   [ -n "${STAND_IN_WORKDIR:-}" ] || rmdir "$work" 2>/dev/null || true
   say "python:$version and python:$version-slim stand-ins ready ($((SECONDS - started)) s)"
 done
