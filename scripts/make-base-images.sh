@@ -146,7 +146,7 @@ RUN sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/
       libssl-dev uuid-dev zlib1g-dev libexpat1-dev \
  && mkdir /usr/src/python && cd /usr/src \
  && apt-get source --download-only -q "$SOURCE_PACKAGE" \
- && tar -C python --strip-components=1 -xJf "$SOURCE_PACKAGE"_*.orig.tar.xz
+ && tar -C python --strip-components=1 -xf "$SOURCE_PACKAGE"_*.orig.tar.*
 # A shared build that finds its libpython next to itself, stripped
 RUN cd /usr/src/python \
  && ./configure --prefix=/usr/local --enable-shared --enable-loadable-sqlite-extensions \
