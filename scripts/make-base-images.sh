@@ -7,19 +7,25 @@
 # missing one is pulled. Only when the pull fails (an engine with no registry
 # access) is a local stand-in built, in the official images' layout:
 #   python:X-slim  debootstrap minbase of a Debian suite, plus CPython X built
-#                  from the upstream source that suite carries (its source
-#                  package's orig tarball), installed under /usr/local as the
-#                  official images have it: the interpreter and libpython
-#                  (a shared build, stripped) in /usr/local/bin and lib, the
-#                  standard library in /usr/local/lib/pythonX, the headers,
-#                  pip from ensurepip then upgraded, and, for the tests'
-#                  Poetry, poetry-plugin-pypi-mirror; the Debian packages of
-#                  the libraries it loads, netbase and tzdata; no tests, no
-#                  .pyc files and no static library (the official images
-#                  delete them). Built without profile-guided optimisation.
+#                  from the upstream source that suite carries (its python3.X
+#                  source package's orig tarball), installed under /usr/local
+#                  as the official images have it: the interpreter and a
+#                  shared, stripped libpython in /usr/local/bin and lib, the
+#                  standard library in /usr/local/lib/python3.X, the headers,
+#                  pip (ensurepip's, then upgraded) and, for the tests' Poetry,
+#                  poetry-plugin-pypi-mirror; the Debian packages of the
+#                  libraries it loads, netbase and tzdata; no tests, no .pyc
+#                  files and no static library (the official images delete
+#                  them). Built without profile-guided optimisation.
+#                  Where the mirror has no sources for the suite (some carry
+#                  only the stable suites'), it says so and falls back to the
+#                  suite's own python3.X packages, with a virtualenv at
+#                  /usr/local (python and pip where the official images have
+#                  them, over Debian's /usr/bin/python3.X).
 #   python:X       the slim stand-in plus build-essential, libpq-dev, git and
 #                  curl (what the official full image has for compiling)
-# Stand-ins carry the label org.pydocker-template.stand-in=<debian suite>.
+# Stand-ins carry the label org.pydocker-template.stand-in="<debian suite>, <how
+# Python was made>".
 #
 # Only versions some Debian suite ships can be made this way:
 #   3.11 (bookworm), 3.13 (trixie), 3.14 (forky, Debian testing), 3.15 (sid,
@@ -83,13 +89,11 @@ host_ca_bundle() {
   done
 }
 
-# Debian's source package of Python X in its suite
-source_package_for() { echo "python$1"; }
-
 # A debootstrap minbase of the suite with nothing of Python in it, imported as
-# a temporary image that the stand-ins' Dockerfile starts from
+# a temporary image with the official images' settings, which the stand-ins'
+# Dockerfile starts from
 build_base() {  # version suite workdir tag
-  local version=$1 suite=$2 work=$3 tag=$4 root=$3/rootfs mirror=() ca
+  local version=$1 suite=$2 work=$3 tag=$4 root=$3/rootfs mirror=() ca idx
   mkdir -p "$work"
   command -v debootstrap >/dev/null || die "debootstrap is needed to build stand-ins (apt-get install debootstrap)."
   [ -n "${DEBIAN_MIRROR:-}" ] && mirror=("$DEBIAN_MIRROR")
@@ -122,32 +126,46 @@ Dir::Cache::srcpkgcache "";
 EOF
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   : > "$root/etc/resolv.conf"
-  tar -C "$root" -c . | docker import -c 'CMD ["bash"]' - "$tag" >/dev/null
+  idx=$(index_url)
+  tar -C "$root" -c . | docker import \
+    -c 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV LANG=C.UTF-8' \
+    -c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+    -c 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
+    -c 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+    -c "ENV POETRY_PYPI_MIRROR_URL=$idx" \
+    -c 'CMD ["python3"]' \
+    - "$tag" >/dev/null
   rm -rf "$root"
 }
 
-# The stand-ins' Dockerfile: CPython built from source, then the slim and the
-# full image. Written by this script for one run; the build arguments say
-# which base, source package and index.
-write_dockerfile() {  # path
+# The upstream source of Python X that the suite's python3.X source package
+# carries (its orig tarball), into DIR; fails where the mirror has no sources
+fetch_source() {  # version base dir
+  mkdir -p "$3"
+  docker run --rm -v "$3:/out" "$2" sh -c "
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/sources.list \
+    && apt-get update -q && cd /out && apt-get source --download-only -q 'python$1' \
+    && find . -type f ! -name 'python$1_*.orig.tar.[gx]z' -delete \
+    && ls python$1_*.orig.tar.[gx]z" > "$3.log" 2>&1
+}
+
+# CPython built from source into /usr/local, as the official images have it:
+# a shared build that finds its libpython next to itself, stripped, with pip;
+# the slim image adds the Debian packages of the libraries it loads
+write_source_dockerfile() {  # path
   cat > "$1" <<'EOF'
 ARG BASE
 FROM ${BASE} AS source
-ARG SOURCE_PACKAGE
 ARG PIP_INDEX_URL
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
-    PIP_CERT=/etc/ssl/certs/ca-certificates.crt
-# The suite's sources too (in this stage only), for the Python source package
-RUN sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/sources.list \
- && apt-get update -q \
+COPY source/ /usr/src/
+RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      build-essential dpkg-dev pkg-config xz-utils libbz2-dev libffi-dev libgdbm-dev \
+      build-essential pkg-config xz-utils libbz2-dev libffi-dev libgdbm-dev \
       libgdbm-compat-dev liblzma-dev libncurses-dev libreadline-dev libsqlite3-dev \
       libssl-dev uuid-dev zlib1g-dev libexpat1-dev \
- && mkdir /usr/src/python && cd /usr/src \
- && apt-get source --download-only -q "$SOURCE_PACKAGE" \
- && tar -C python --strip-components=1 -xf "$SOURCE_PACKAGE"_*.orig.tar.*
-# A shared build that finds its libpython next to itself, stripped
+ && mkdir /usr/src/python \
+ && tar -C /usr/src/python --strip-components=1 -xf /usr/src/python3.*.orig.tar.[gx]z
 RUN cd /usr/src/python \
  && ./configure --prefix=/usr/local --enable-shared --enable-loadable-sqlite-extensions \
       --with-ensurepip=install --disable-test-modules \
@@ -159,20 +177,17 @@ RUN cd /usr/src/python && make install > /tmp/install.log 2>&1 \
  && for name in idle pip pydoc python python-config; do \
       [ -e "$name" ] || ln -s "${name}3" "$name"; \
     done \
- && pip install -q --upgrade pip \
- && pip install -q --no-deps poetry-plugin-pypi-mirror \
+ && pip install -q --no-cache-dir --upgrade pip \
+ && pip install -q --no-cache-dir --no-deps poetry-plugin-pypi-mirror \
  && find /usr/local -depth \( \( -type d \( -name test -o -name tests -o -name idle_test \) \) \
       -o \( -type f \( -name '*.pyc' -o -name 'libpython*.a' \) \) \) -exec rm -rf {} + \
  && find /usr/local -depth -name __pycache__ -type d -exec rm -rf {} + \
  && find /usr/local -type f -executable -not -name '*tkinter*' -exec ldd {} + 2>/dev/null \
     | awk '/=> \// { so = $3; if (index(so, "/usr/local/") == 1) next; sub("^/(usr/)?", "", so); print "*" so }' \
     | sort -u | xargs -r dpkg-query --search | grep -v '^diversion ' | cut -d: -f1 \
-    | tr ', ' '\n\n' | sed '/^$/d' | sort -u > /tmp/runtime-packages \
- && cat /tmp/runtime-packages
+    | tr ', ' '\n\n' | sed '/^$/d' | sort -u > /tmp/runtime-packages
 
 FROM ${BASE} AS slim
-ARG SUITE
-ARG PIP_INDEX_URL
 COPY --from=source /usr/local /usr/local
 COPY --from=source /tmp/runtime-packages /tmp/runtime-packages
 RUN apt-get update -q \
@@ -180,15 +195,7 @@ RUN apt-get update -q \
       --no-install-recommends netbase tzdata \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
  && ldconfig \
- && /usr/local/bin/python -B -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv'
-ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 \
-    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
-    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
-    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
-    POETRY_PYPI_MIRROR_URL=${PIP_INDEX_URL}
-LABEL org.pydocker-template.stand-in=${SUITE}
-CMD ["python3"]
+ && python -B -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv'
 
 FROM slim AS full
 RUN apt-get update -q \
@@ -198,27 +205,60 @@ RUN apt-get update -q \
 EOF
 }
 
+# Where the mirror has no sources: Debian's own Python X, with a virtualenv
+# at /usr/local so that python and pip are where the official images have them
+write_packages_dockerfile() {  # path
+  cat > "$1" <<'EOF'
+ARG BASE
+FROM ${BASE} AS slim
+ARG PYTHON
+ARG PIP_INDEX_URL
+RUN apt-get update -q \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "python$PYTHON" "python$PYTHON-venv" "libpython$PYTHON-dev" netbase tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && "python$PYTHON" -m venv /usr/local \
+ && pip install -q --no-cache-dir --upgrade pip \
+ && pip install -q --no-cache-dir --no-deps poetry-plugin-pypi-mirror \
+ && find /usr/lib/python3* /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
+
+FROM slim AS full
+ARG PYTHON
+RUN apt-get update -q \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      build-essential "python$PYTHON-dev" libpq-dev git curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && find /usr/lib/python3* -depth -name __pycache__ -type d -exec rm -rf {} +
+EOF
+}
+
 build_stand_ins() {  # version suite workdir
-  local version=$1 suite=$2 work=$3 base="pydocker-stand-in-base:$1" real target tag
+  local version=$1 suite=$2 work=$3 base="pydocker-stand-in-base:$1" made real target tag
   build_base "$version" "$suite" "$work" "$base"
-  write_dockerfile "$work/Dockerfile"
-  local args=(
-    --build-arg "BASE=$base" --build-arg "SUITE=$suite"
-    --build-arg "SOURCE_PACKAGE=$(source_package_for "$version")"
-    --build-arg "PIP_INDEX_URL=$(index_url)"
-  )
+  if fetch_source "$version" "$base" "$work/source"; then
+    made="CPython built from source"
+    write_source_dockerfile "$work/Dockerfile"
+  else
+    say "python:$version: the mirror has no source of $suite's python$version ($(tail -n 1 "$work/source.log"));" \
+      "falling back to $suite's binary packages: a virtualenv at /usr/local over /usr/bin/python$version"
+    made="Debian's Python in a virtualenv"
+    rm -rf "$work/source"
+    write_packages_dockerfile "$work/Dockerfile"
+  fi
   for target in slim full; do
     tag="python:$version-slim"
     [ "$target" = full ] && tag="python:$version"
     if have_image "$tag"; then continue; fi
-    say "$tag: CPython $version from $suite's source, then the $target image (a few minutes)"
-    DOCKER_BUILDKIT=0 docker build -q --target "$target" "${args[@]}" -t "$tag" "$work" \
+    say "$tag: $made, $suite (a few minutes)"
+    DOCKER_BUILDKIT=0 docker build -q --target "$target" \
+      --build-arg "BASE=$base" --build-arg "PYTHON=$version" --build-arg "PIP_INDEX_URL=$(index_url)" \
+      --label "org.pydocker-template.stand-in=$suite, $made" -t "$tag" "$work" \
       > "$work/$target.log" 2>&1 \
       || { tail -n 40 "$work/$target.log" >&2; docker rmi "$base" >/dev/null 2>&1; die "building the $tag stand-in failed (log above)."; }
   done
   docker rmi "$base" >/dev/null 2>&1 || true
   real=$(docker run --rm "python:$version-slim" python -c 'import platform; print(platform.python_version())')
-  say "python:$version: Python $real, official layout"
+  say "python:$version: Python $real ($made)"
 }
 
 status=0  # 1 when a version could be neither found, pulled nor built

@@ -97,7 +97,7 @@ class Machine:
 
 @dataclass
 class BaseImage:
-    stand_in: str | None  # the Debian suite of a local stand-in; None: the official image
+    stand_in: str | None  # a local stand-in's Debian suite and how its Python was made; None: official
 
 
 @dataclass
