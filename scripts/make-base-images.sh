@@ -196,12 +196,6 @@ RUN apt-get update -q \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
  && ldconfig \
  && python -B -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv'
-
-FROM slim AS full
-RUN apt-get update -q \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      build-essential libpq-dev git curl \
- && rm -rf /var/lib/apt/lists/*
 EOF
 }
 
@@ -221,42 +215,64 @@ RUN apt-get update -q \
  && pip install -q --no-cache-dir --upgrade pip \
  && pip install -q --no-cache-dir --no-deps poetry-plugin-pypi-mirror \
  && find /usr/lib/python3* /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
+EOF
+}
+
+# The full image, on either slim stage: what the official full image has for
+# compiling, plus FULL_EXTRA (Debian's Python headers and python3.X-config,
+# where Python is Debian's); no bytecode that apt's Python hooks wrote
+write_full_stage() {  # path (appended)
+  cat >> "$1" <<'EOF'
 
 FROM slim AS full
-ARG PYTHON
+ARG FULL_EXTRA
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      build-essential "python$PYTHON-dev" libpq-dev git curl \
+      build-essential libpq-dev git curl $FULL_EXTRA \
  && rm -rf /var/lib/apt/lists/* \
- && find /usr/lib/python3* -depth -name __pycache__ -type d -exec rm -rf {} +
+ && find /usr/lib -path '/usr/lib/python3*' -name __pycache__ -type d -prune -exec rm -rf {} +
 EOF
 }
 
 build_stand_ins() {  # version suite workdir
   local version=$1 suite=$2 work=$3 base="pydocker-stand-in-base:$1" made real target tag
+  local full_extra="" targets=(slim full) scratch=("pydocker-stand-in-base:$1")
   build_base "$version" "$suite" "$work" "$base"
   if fetch_source "$version" "$base" "$work/source"; then
     made="CPython built from source"
     write_source_dockerfile "$work/Dockerfile"
+    # The build stage gets a tag of its own, so that it is removed with the
+    # base at the end instead of staying behind as an untagged image (~900 MB)
+    targets=(source slim full)
+    scratch+=("pydocker-stand-in-source:$version")
   else
     say "python:$version: the mirror has no source of $suite's python$version ($(tail -n 1 "$work/source.log"));" \
       "falling back to $suite's binary packages: a virtualenv at /usr/local over /usr/bin/python$version"
     made="Debian's Python in a virtualenv"
     rm -rf "$work/source"
+    full_extra="python$version-dev"
     write_packages_dockerfile "$work/Dockerfile"
   fi
-  for target in slim full; do
-    tag="python:$version-slim"
-    [ "$target" = full ] && tag="python:$version"
-    if have_image "$tag"; then continue; fi
-    say "$tag: $made, $suite (a few minutes)"
+  write_full_stage "$work/Dockerfile"
+  for target in "${targets[@]}"; do
+    case $target in
+      source) tag="pydocker-stand-in-source:$version"
+              say "python:$version: building CPython $version from $suite's source (about three minutes)" ;;
+      slim) tag="python:$version-slim" ;;
+      full) tag="python:$version" ;;
+    esac
+    if [ "$target" != source ]; then
+      if have_image "$tag"; then continue; fi
+      say "$tag: $made, $suite"
+    fi
     DOCKER_BUILDKIT=0 docker build -q --target "$target" \
-      --build-arg "BASE=$base" --build-arg "PYTHON=$version" --build-arg "PIP_INDEX_URL=$(index_url)" \
+      --build-arg "BASE=$base" --build-arg "PYTHON=$version" --build-arg "FULL_EXTRA=$full_extra" \
+      --build-arg "PIP_INDEX_URL=$(index_url)" \
       --label "org.pydocker-template.stand-in=$suite, $made" -t "$tag" "$work" \
       > "$work/$target.log" 2>&1 \
-      || { tail -n 40 "$work/$target.log" >&2; docker rmi "$base" >/dev/null 2>&1; die "building the $tag stand-in failed (log above)."; }
+      || { tail -n 40 "$work/$target.log" >&2; docker rmi "${scratch[@]}" >/dev/null 2>&1; die "building the $tag stand-in failed (log above)."; }
   done
-  docker rmi "$base" >/dev/null 2>&1 || true
+  docker rmi "${scratch[@]}" >/dev/null 2>&1 || true
   real=$(docker run --rm "python:$version-slim" python -c 'import platform; print(platform.python_version())')
   say "python:$version: Python $real ($made)"
 }
