@@ -257,7 +257,7 @@ build_stand_ins() {  # version suite workdir
   for target in "${targets[@]}"; do
     case $target in
       source) tag="pydocker-stand-in-source:$version"
-              say "python:$version: building CPython $version from $suite's source (about three minutes)" ;;
+              say "python:$version: building CPython $version from $suite's source (a few minutes)" ;;
       slim) tag="python:$version-slim" ;;
       full) tag="python:$version" ;;
     esac
