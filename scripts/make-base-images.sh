@@ -236,7 +236,7 @@ EOF
 
 build_stand_ins() {  # version suite workdir
   local version=$1 suite=$2 work=$3 base="pydocker-stand-in-base:$1" made real target tag
-  local full_extra="" targets=(slim full) scratch=("pydocker-stand-in-base:$1")
+  local source="pydocker-stand-in-source:$1" full_extra="" targets=(slim full) scratch=("$base")
   build_base "$version" "$suite" "$work" "$base"
   if fetch_source "$version" "$base" "$work/source"; then
     made="CPython built from source"
@@ -244,7 +244,7 @@ build_stand_ins() {  # version suite workdir
     # The build stage gets a tag of its own, so that it is removed with the
     # base at the end instead of staying behind as an untagged image (~900 MB)
     targets=(source slim full)
-    scratch+=("pydocker-stand-in-source:$version")
+    scratch+=("$source")
   else
     say "python:$version: the mirror has no source of $suite's python$version ($(tail -n 1 "$work/source.log"));" \
       "falling back to $suite's binary packages: a virtualenv at /usr/local over /usr/bin/python$version"
@@ -256,7 +256,7 @@ build_stand_ins() {  # version suite workdir
   write_full_stage "$work/Dockerfile"
   for target in "${targets[@]}"; do
     case $target in
-      source) tag="pydocker-stand-in-source:$version"
+      source) tag=$source
               say "python:$version: building CPython $version from $suite's source (a few minutes)" ;;
       slim) tag="python:$version-slim" ;;
       full) tag="python:$version" ;;
