@@ -73,6 +73,15 @@ def make_stand_ins(tmp_path: Path, fetch_source: bool) -> tuple[str, list[list[s
     return result.stdout, calls, Path(f"{record}.Dockerfile").read_text()
 
 
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[bool, tuple[str, list[list[str]], str]]:
+    """The script run once each way: with the source fetched (True), and without."""
+    return {
+        fetch_source: make_stand_ins(tmp_path_factory.mktemp("stand-ins"), fetch_source)
+        for fetch_source in (True, False)
+    }
+
+
 def builds(calls: list[list[str]]) -> dict[str, list[str]]:
     """Each `docker build` of a python tag, by the tag it makes."""
     tagged = {call[call.index("-t") + 1]: call for call in calls if call[0] == "build"}
@@ -89,25 +98,25 @@ def build_arg(call: list[str], name: str) -> str:
     [(True, "CPython built from source"), (False, "Debian's Python in a virtualenv")],
 )
 def test_each_stand_in_is_labelled_with_its_suite_and_how_its_python_was_made(
-    tmp_path, fetch_source, made
+    runs, fetch_source, made
 ):
-    _, calls, _ = make_stand_ins(tmp_path, fetch_source)
+    _, calls, _ = runs[fetch_source]
 
     label = "org.pydocker-template.stand-in"
     labels = {tag: build_arg(call, label) for tag, call in builds(calls).items()}
     assert labels == {"python:3.14-slim": f"forky, {made}", "python:3.14": f"forky, {made}"}
 
 
-def test_where_the_mirror_has_the_source_cpython_is_built_into_usr_local(tmp_path):
-    _, calls, dockerfile = make_stand_ins(tmp_path, fetch_source=True)
+def test_where_the_mirror_has_the_source_cpython_is_built_into_usr_local(runs):
+    _, calls, dockerfile = runs[True]
 
     assert "./configure --prefix=/usr/local --enable-shared" in dockerfile
     assert "python$PYTHON-venv" not in dockerfile
     assert build_arg(builds(calls)["python:3.14"], "FULL_EXTRA") == ""
 
 
-def test_where_the_mirror_has_no_source_it_says_so_and_uses_the_suites_packages(tmp_path):
-    output, calls, dockerfile = make_stand_ins(tmp_path, fetch_source=False)
+def test_where_the_mirror_has_no_source_it_says_so_and_uses_the_suites_packages(runs):
+    output, calls, dockerfile = runs[False]
 
     assert re.search(r"the mirror has no source of forky's python3\.14 \(E: .*deb-src", output)
     assert "falling back to forky's binary packages" in output
@@ -118,8 +127,8 @@ def test_where_the_mirror_has_no_source_it_says_so_and_uses_the_suites_packages(
 
 
 @pytest.mark.parametrize("fetch_source", [True, False])
-def test_the_full_stand_in_is_the_slim_one_plus_the_compilers_and_clients(tmp_path, fetch_source):
-    _, calls, dockerfile = make_stand_ins(tmp_path, fetch_source)
+def test_the_full_stand_in_is_the_slim_one_plus_the_compilers_and_clients(runs, fetch_source):
+    _, calls, dockerfile = runs[fetch_source]
 
     stages = re.findall(r"^FROM \S+ AS (\w+)$", dockerfile, re.M)
     assert stages[-2:] == ["slim", "full"]
@@ -136,8 +145,8 @@ def test_the_full_stand_in_is_the_slim_one_plus_the_compilers_and_clients(tmp_pa
         (False, {"pydocker-stand-in-base:3.14"}),
     ],
 )
-def test_no_image_but_the_stand_ins_is_left_behind(tmp_path, fetch_source, scratch):
-    _, calls, _ = make_stand_ins(tmp_path, fetch_source)
+def test_no_image_but_the_stand_ins_is_left_behind(runs, fetch_source, scratch):
+    _, calls, _ = runs[fetch_source]
 
     made = {call[call.index("-t") + 1] for call in calls if call[0] == "build"}
     made |= {call[-1] for call in calls if call[0] == "import"}
