@@ -1,6 +1,7 @@
 """pytest plugin: in CI (CI=true) the Docker tier must run; a skipped Docker test fails.
 
-It also prints the Docker tier's wall time. Loaded by conftest.py.
+It also prints the Docker tier's wall time, and which offered Pythons it left out for
+want of base images (3.12 where no image can be pulled). Loaded by conftest.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,22 @@ def pytest_terminal_summary(terminalreporter):
     if _docker_span:
         seconds = max(_docker_span) - min(_docker_span)
         terminalreporter.write_line(f"Docker tier: {seconds:.0f} s wall time")
+        for python, why in pythons_left_out().items():
+            terminalreporter.write_line(f"Docker tier: not run on Python {python}: {why}")
+
+
+def pythons_left_out() -> dict[str, str]:
+    """The offered Pythons the Docker tier left out, for want of base images, and why."""
+    from harness.docker import local_engine
+    from harness.matrix import PYTHONS, WITHOUT_STAND_IN
+
+    found = local_engine()
+    return {
+        python: WITHOUT_STAND_IN.get(python, "run scripts/make-base-images.sh")
+        + f" (no python:{python} / python:{python}-slim images here)"
+        for python in PYTHONS
+        if not found.has_python(python)
+    }
 
 
 def pytest_sessionfinish(session, exitstatus):

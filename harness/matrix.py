@@ -46,6 +46,12 @@ class Answers:
         """The level's row of `_levels` in cookiecutter.json."""
         return LEVEL_FACTS[self.docker_level]
 
+    @property
+    def has_pre_commit(self) -> bool:
+        """A pre-commit config is baked when asked for, or when the level needs one: the
+        rule stated again from the answers, to check the one answer_filters.level() applies."""
+        return self.use_pre_commit or self.facts["needs_pre_commit"]
+
     @cached_property
     def level(self) -> dict:
         """What templates read as `cookiecutter | level`: the level's facts and the rules

@@ -335,12 +335,15 @@ def test_every_gunicorn_default_the_readme_and_env_example_give_is_the_real_one(
 
 @for_answers(every_level())
 def test_every_service_reads_an_optional_env_file_and_rebuilds_on_saved_code(project):
-    package = project.answers.level["code_dir"]
+    # The top folder of the code, found in the baked project: src/ or the package itself
+    (app,) = project.path.glob("**/hello_service/main.py")
+    code = app.relative_to(project.path).parts[0]
     services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
     for service in services.values():
         assert service["env_file"] == [{"path": ".env", "required": False}]
         rebuilt = {w["path"] for w in service["develop"]["watch"] if w["action"] == "rebuild"}
-        assert {f"./{package}", "./gunicorn.conf.py"} <= rebuilt
+        assert {f"./{code}", "./gunicorn.conf.py"} <= rebuilt
+        assert all((project.path / path).exists() for path in rebuilt), rebuilt
         read_by_the_build = {
             "./requirements.txt",
             "./export_requirements.py",

@@ -295,13 +295,6 @@ def test_extra2_sets_the_container_environment(project):
     assert_container_env(parse(project.path / "Dockerfile").final)
 
 
-@for_answers([Answers("extra-2-moving-complexity", use_pre_commit=False)])
-def test_extra2_keeps_the_export_hook_when_pre_commit_was_declined(project):
-    config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
-    hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
-    assert "poetry-export" in hooks
-
-
 @FINAL
 def test_final_result_is_one_cached_stage_with_compiled_bytecode(project):
     dockerfile = parse(project.path / "Dockerfile")
@@ -520,17 +513,25 @@ def test_production_hardened_compose_passes_the_revision_as_the_only_build_argum
     assert set(compose_server(project)["build"]["args"]) == {"REVISION"}
 
 
-@EVERY_LEVEL
-def test_poetry_and_export_plugin_pins_come_from_one_place(project):
-    pins = []
-    for path in [
-        *project.path.glob("*Dockerfile"),
-        project.path / ".pre-commit-config.yaml",
-        project.path / ".github" / "workflows" / "ci.yml",
-    ]:
-        pins += re.findall(r"poetry(?:-plugin-export)?==[\w.]+", path.read_text())
-    assert set(pins) <= {POETRY_PIN, EXPORT_PIN}
-    assert POETRY_PIN in pins  # every level pins Poetry somewhere (pre-commit at least)
+# Versions no tool has: baked with them, a project names today's nowhere
+UNRELEASED = {tool: f"9{n}.0.{n}" for n, tool in enumerate(TOOLS, start=1)}
+PIN = re.compile(r"\b(poetry|poetry-plugin-export|ruff|uv|pre-commit)==([\w.]+)")
+TODAYS = re.compile("|".join(rf"(?<![\d.]){re.escape(v)}(?!\.?\d)" for v in TOOLS.values()))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_tool_versions_come_from_one_place(level, tmp_path):
+    project = bake_into(tmp_path, docker_level=level, _tools=UNRELEASED)
+    pins, todays = set(), {}
+    for path in project.rglob("*"):
+        if path.is_file() and path.name not in ("poetry.lock", "requirements.txt"):
+            text = path.read_text()
+            pins |= set(PIN.findall(text))
+            if found := TODAYS.findall(text):
+                todays[str(path.relative_to(project))] = found
+    assert not todays, "versions written by hand, not read from _tools"
+    assert pins <= {(tool.replace("_", "-"), version) for tool, version in UNRELEASED.items()}
+    assert ("poetry", UNRELEASED["poetry"]) in pins  # every level pins Poetry (pre-commit at least)
 
 
 def levels_with_trait_tests() -> set[str]:

@@ -17,6 +17,7 @@ from jinja2 import meta
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS
 from harness.process import run
+from harness.tools import BIN
 
 DOCKER = ROOT / "templates" / "docker"
 README = ROOT / "templates" / "readme"
@@ -382,3 +383,22 @@ def test_the_test_requirements_install_the_tools_the_template_pins():
 def test_each_shipped_lock_has_the_ruff_the_pre_commit_hooks_run(lock):
     packages = {p["name"]: p["version"] for p in tomllib.loads(lock.read_text())["package"]}
     assert packages["ruff"] == TOOLS["ruff"]
+
+
+def shell_scripts() -> list[Path]:
+    """The repository's own shell scripts: the CI entry point and scripts/."""
+    return [
+        path
+        for path in sorted([ROOT / ".ci" / "run", *(ROOT / "scripts").iterdir()])
+        if path.is_file() and path.read_text().startswith(("#!/usr/bin/env bash", "#!/bin/sh"))
+    ]
+
+
+def test_the_repositorys_own_python_passes_ruff():
+    run([BIN / "ruff", "check", "--no-cache", "."], cwd=ROOT)
+    run([BIN / "ruff", "format", "--no-cache", "--check", "."], cwd=ROOT)
+
+
+@pytest.mark.parametrize("script", shell_scripts(), ids=lambda path: path.name)
+def test_the_repositorys_own_shell_scripts_pass_shellcheck(script):
+    run([BIN / "shellcheck", "--norc", script.relative_to(ROOT)], cwd=ROOT)

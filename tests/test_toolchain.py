@@ -270,7 +270,6 @@ def test_workflows_run_the_python_of_the_dockerfile_even_after_dependabot_moves_
 ):
     jobs = workflows_setting_up_python(project)
     assert "ci.yml" in jobs
-    assert ("dependabot-requirements.yml" in jobs) == project.facts["requirements"]
     dockerfile = project_copy / "Dockerfile"
     for python in (project.answers.python_version, "3.99"):  # as baked, then moved on
         for name, job in jobs.items():

@@ -97,7 +97,8 @@ class Machine:
 
 @dataclass
 class BaseImage:
-    stand_in: str | None  # a local stand-in's Debian suite and how its Python was made; None: official
+    # A local stand-in's Debian suite and how its Python was made; None: the official image
+    stand_in: str | None
 
 
 @dataclass
