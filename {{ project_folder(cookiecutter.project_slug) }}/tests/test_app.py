@@ -71,6 +71,21 @@ def test_settings_come_from_flask_prefixed_environment_variables(monkeypatch):
     assert config["MAX_CONTENT_LENGTH"] == 1024
 
 
+@pytest.mark.parametrize("given", ["example.com,localhost", "localhost", "[1, 2]"])
+def test_trusted_hosts_that_are_not_a_json_list_of_names_are_named(monkeypatch, given):
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", given)
+
+    with pytest.raises(ValueError, match="FLASK_TRUSTED_HOSTS=.*: use a JSON list"):
+        create_app()
+
+
+def test_a_size_limit_that_is_not_a_number_is_named(monkeypatch):
+    monkeypatch.setenv("FLASK_MAX_CONTENT_LENGTH", "16MB")
+
+    with pytest.raises(ValueError, match="FLASK_MAX_CONTENT_LENGTH='16MB': use a"):
+        create_app()
+
+
 def test_secret_files_win_over_the_environment(monkeypatch, tmp_path):
     (tmp_path / "FLASK_SECRET_KEY").write_text("from-a-file\n")
     (tmp_path / "FLASK_MAX_CONTENT_LENGTH").write_text("2048")

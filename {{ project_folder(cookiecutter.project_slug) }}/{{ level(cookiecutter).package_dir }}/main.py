@@ -81,6 +81,25 @@ def log_level() -> str:
     return given.upper()
 
 
+def check_settings(config: dict) -> None:
+    """Settings Flask takes only as a JSON list or number, checked now: a value
+    that is not JSON stays text, which would fail requests, not the start.
+    Werkzeug would read TRUSTED_HOSTS "example.com" as a list of its letters
+    and refuse every request, the health checks' too."""
+    hosts = config.get("TRUSTED_HOSTS")
+    if hosts is not None and not (
+        isinstance(hosts, list) and all(isinstance(host, str) for host in hosts)
+    ):
+        raise ValueError(
+            f"FLASK_TRUSTED_HOSTS={hosts!r}: use a JSON list of host names,"
+            """ such as ["example.com", "localhost"]"""
+        )
+    for name in ("MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS"):
+        value = config.get(name)
+        if value is not None and type(value) is not int:
+            raise ValueError(f"FLASK_{name}={value!r}: use a whole number")
+
+
 def create_app(settings: dict | None = None) -> Flask:
     level = log_level()
     if not logging.getLogger().handlers:
@@ -99,6 +118,7 @@ def create_app(settings: dict | None = None) -> Flask:
     if folder:
         load_secret_files(app.config, folder)
     app.config.update(settings or {})
+    check_settings(app.config)
 
     @app.get("/")
     def index():
