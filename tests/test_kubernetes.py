@@ -360,6 +360,15 @@ def test_probes_ask_for_the_host_the_image_checks_and_the_readme_says_to_trust(p
 
 
 @EVERY_LEVEL
+def test_kubectl_commands_in_the_readme_name_the_deployments_container(project):
+    readme = (project.path / "README.md").read_text()
+    named = re.findall(r"kubectl [^`\n]*?(?:--target[= ]|--container[= ]|-c )([\w.-]+)", readme)
+    assert set(named) <= {container(project)["name"]}
+    if project.facts["locked_down"]:  # its README shows how to debug a container without a shell
+        assert named
+
+
+@EVERY_LEVEL
 def test_liveness_gives_up_only_after_gunicorn_would_have_replaced_a_stuck_worker(project):
     probe = container(project)["livenessProbe"]
     window = probe["periodSeconds"] * probe["failureThreshold"]
