@@ -156,6 +156,36 @@ def modules_without_current_bytecode():
     return sorted(done.stdout.split())
 
 
+def interactive_prompt(seconds=10.0):
+    """What an interactive `python` prints on a terminal up to its first prompt, with
+    TERM=xterm as `docker exec -it` sets it (Python 3.13 on warns when the terminal's
+    description is missing, and starts a prompt without line editing)."""
+    import pty
+    import select
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child, on the terminal
+        os.execve(sys.executable, [sys.executable], {**os.environ, "TERM": "xterm"})
+    shown = b""
+    try:
+        while b">>> " not in shown:
+            ready, _, _ = select.select([terminal], [], [], seconds)
+            if not ready:
+                break
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the child has exited
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(terminal)
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode(errors="replace"))
+
+
 # Build tools, shells, installers: what a runtime image may go without
 PROGRAMS = ("gcc", "cc", "poetry", "uv", "sh", "bash", "pip", "apt-get", "dpkg")
 
@@ -195,6 +225,7 @@ def main():
         "locale": set_locale(),
         "certificate_authorities": ssl.create_default_context().cert_store_stats()["x509_ca"],
         "time_zone": str(zoneinfo.ZoneInfo("Europe/Paris")),
+        "interactive_prompt": interactive_prompt(),
         "write_errors": write_errors(),
         "cwd": os.getcwd(),
         "psycopg2": psycopg2_facts(),

@@ -254,6 +254,13 @@ def test_runtime_sets_the_utf8_locale_verifies_tls_and_knows_time_zones(served):
     assert probe["time_zone"] == "Europe/Paris"
 
 
+@ALL
+def test_an_interactive_python_in_the_container_starts_its_full_prompt(served):
+    for service in served.services.values():
+        shown = service.probe["interactive_prompt"]
+        assert ">>> " in shown and "warning" not in shown, shown
+
+
 @RUNTIME_FILES
 def test_runtime_lists_for_image_scanners_the_debian_packages_it_holds_files_of(served):
     listed = served.services["server"].probe["packages_listed"]
