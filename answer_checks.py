@@ -195,12 +195,28 @@ def slug_problem(slug: str, name: str) -> str:
     # Made from the name: only a leading digit or the length can be wrong
     words = slug.split("-")
     lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
-    fix = "-".join(words[lead:] + words[:lead]) if lead < len(words) else f"app-{slug}"
-    fix = default_slug(fix)
+    fix = offered_slug("-".join(words[lead:] + words[:lead]), f"app-{slug}")
     return (
         f"project_slug {slug!r} (the slug of project_name {name!r}) {rule} Give project_slug "
-        f"yourself, e.g. project_slug={fix if SLUG.fullmatch(fix) else 'hello-service'}."
+        f"yourself, e.g. project_slug={fix}."
     )
+
+
+def acceptable_slug(slug: str) -> bool:
+    """Whether every check of project_slug accepts the slug."""
+    return (
+        0 < len(slug) <= MAX_NAME
+        and bool(SLUG.fullmatch(slug))
+        and not WINDOWS_DEVICE.fullmatch(slug)
+        and not KUBERNETES_RESERVED.fullmatch(slug)
+    )
+
+
+def offered_slug(*candidates: str) -> str:
+    """A slug to offer in a refusal: the first candidate, as a slug, that every check of
+    project_slug accepts."""
+    made = (default_slug(candidate) for candidate in candidates)
+    return next((slug for slug in made if acceptable_slug(slug)), "hello-service")
 
 
 def default_slug(name: str) -> str:
@@ -305,7 +321,7 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
     named = f"project_slug {slug!r}"
     if slug == default_slug(name):
         named += f" (the slug of project_name {name!r})"
-    fix = f"app-{slug}"
+    fix = offered_slug(f"app-{slug}")
     later = (
         ". A project baked with it before this check: cruft update --variables-to-update "
         + f"'{json.dumps({'project_slug': fix})}'"

@@ -95,6 +95,15 @@ def test_a_kubernetes_namespace_made_from_the_project_name_is_refused_with_a_slu
     assert bake_into(tmp_path, project_name="Kube System", project_slug="app-kube-system")
 
 
+@pytest.mark.parametrize(
+    "name", ["2048 Game", "1 Kube", "2 Kube Proxy", "123", "Aux", "Kube System", "9 " + "x" * 39]
+)
+def test_the_slug_a_refusal_offers_for_a_project_name_is_accepted(name, tmp_path, capfd):
+    (error,) = refused_bake(tmp_path, capfd, project_name=name)
+    offered = re.search(r"e\.g\. project_slug=([\w-]+)\.$", error).group(1)
+    assert bake_into(tmp_path, project_name=name, project_slug=offered).is_dir()
+
+
 @pytest.mark.parametrize("answers, bad", CASES.values(), ids=CASES.keys())
 def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd):
     error_lines = refused_bake(tmp_path, capfd, **answers)
