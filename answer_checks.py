@@ -143,7 +143,7 @@ def free_text_problems(answers):
     for field in ONE_LINE:
         value = answers[field]
         if not isinstance(value, str):
-            yield field, f"{field} must be text, not {value!r}."
+            yield field, not_text(field, value)
             continue
         bad = line_breaking(value)
         if bad:
@@ -175,6 +175,31 @@ def free_text_problems(answers):
                 "value cannot survive an update. Leave those character pairs out."
             ),
         )
+
+
+def not_text(field: str, value: object) -> str:
+    """An answer that is not text, as YAML reads some values without quotes (a config
+    file's default_context, a replay file): the command line and the prompts give text."""
+    where = "in the config or replay file"
+    if isinstance(value, bool):
+        word = "yes" if value else "no"
+        return (
+            f"{field} must be text, not {value}: YAML reads yes, no, on, off, true and false "
+            f'without quotes as a truth value. Quote it {where}, e.g. {field}: "{word}".'
+        )
+    if value is None:
+        return (
+            f"{field} must be text, not empty: YAML reads a missing value, null and ~ as "
+            f'nothing. Give text in quotes {where}, e.g. {field}: "Hello".'
+        )
+    if isinstance(value, int | float):
+        return (
+            f"{field} must be text, not the number {value!r}. Quote it {where}, "
+            f'e.g. {field}: "{value}".'
+        )
+    return (
+        f'{field} must be text, not {value!r}. Give text in quotes {where}, e.g. {field}: "Hello".'
+    )
 
 
 def made_from_slug(answers) -> bool:
@@ -394,11 +419,25 @@ def metadata_problems(answers):
                 f"reads as the start of an e-mail address. Give the name alone, e.g. {alone!r}."
             ),
         )
-    if not answers["project_name"].strip():
-        yield (
-            "project_name",
-            ("project_name is empty. Give the project a name, e.g. 'Hello Service'."),
-        )
+    name = answers["project_name"]
+    if shows_nothing(name):
+        points = " ".join(f"U+{ord(char):04X}" for char in name[:8])
+        shown = f"({points}) shows nothing" if name.strip() else "is empty"
+        yield ("project_name", f"project_name {shown}. Give it a name, e.g. 'Hello Service'.")
+
+
+# Letters that show nothing: the Hangul fillers and the blank Braille pattern
+BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether text is only spaces and characters that show nothing by themselves: format
+    characters (zero-width space and joiners, bidirectional marks), combining marks with
+    nothing to combine with, and blank letters."""
+    return all(
+        char.isspace() or char in BLANK_LETTERS or unicodedata.category(char) in ("Cf", "Mn", "Me")
+        for char in text
+    )
 
 
 def choice_problems(answers):
@@ -491,7 +530,7 @@ def shape_problems(answers):
     """Values of the wrong type, as a replay file can give them: text, a table of text."""
     for field in ("project_slug", "package_name", "docker_level", "python_version"):
         if not isinstance(answers[field], str):
-            yield field, f"{field} must be text, not {answers[field]!r}."
+            yield field, not_text(field, answers[field])
     for field in ("_tools", "_actions"):
         if not isinstance(answers[field], dict):
             yield (

@@ -343,15 +343,26 @@ def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(
     assert release_labels(project)[1] == f"org.opencontainers.image.description={description}"
 
 
-@pytest.mark.parametrize("value", ["null", "true"])
-def test_a_config_file_s_project_name_that_is_not_text_is_refused(value, tmp_path, capfd):
+@pytest.mark.parametrize(
+    "value, fix",
+    [
+        ("null", 'project_name: "Hello"'),
+        ("on", 'project_name: "yes"'),
+        ("off", 'project_name: "no"'),
+    ],
+)
+def test_a_config_file_s_project_name_that_is_not_text_is_refused_with_quotes_to_add(
+    value, fix, tmp_path, capfd
+):
     config = tmp_path / "config.yaml"
     config.write_text(f"default_context:\n  project_name: {value}\n")
     output = tmp_path / "out"
     output.mkdir()
     with pytest.raises(FailedHookException):
         cookiecutter(str(ROOT), no_input=True, config_file=str(config), output_dir=str(output))
-    assert "ERROR: project_name must be text" in capfd.readouterr().err
+    (error,) = [line for line in capfd.readouterr().err.splitlines() if "ERROR:" in line]
+    assert error.startswith("ERROR: project_name must be text, not ")
+    assert error.endswith(f"in the config or replay file, e.g. {fix}.")
     assert list(output.iterdir()) == []
 
 
@@ -883,7 +894,7 @@ REPLAYED = {
     "not-a-line-ending": ({"_new_lines": "X"}, "_new_lines 'X' is not"),
     "line-endings-as-null": ({"_new_lines": None}, "_new_lines None is not"),
     "copied-without-render": ({"_copy_without_render": ["*"]}, "_copy_without_render: not"),
-    "slug-as-a-number": ({"project_slug": 5}, "project_slug must be text, not 5."),
+    "slug-as-a-number": ({"project_slug": 5}, "project_slug must be text, not the number 5."),
     "tools-as-text": ({"_tools": "x"}, "_tools must be a table"),
     "actions-as-null": ({"_actions": None}, "_actions must be a table"),
     "a-tool-missing": (

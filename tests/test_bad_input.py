@@ -68,6 +68,10 @@ CASES = {
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "author-name-with-angle-bracket": ({"author_name": "Jane <JD>"}, "'Jane <JD>'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
+    "name-invisible": (
+        {"project_name": "\u200b\u3164\u200f", "project_slug": "x"},
+        "project_name (U+200B U+3164 U+200F) shows nothing",
+    ),
     "name-too-long": ({"project_name": "N" * 201}, "201 characters long"),
     "description-longer-than-pypi-takes": ({"description": "d" * 513}, "513 characters long"),
     "author-name-too-long": ({"author_name": "A" * 201}, "201 characters long"),
