@@ -458,7 +458,7 @@ def choice_problems(answers):
             "use_pre_commit",
             (
                 f"use_pre_commit {answers['use_pre_commit']!r} is neither yes nor no. "
-                "Give true or false (or yes, no, y, n, on, off, 1, 0)."
+                "Give true or false (or yes, no, y, n, t, f, on, off, 1, 0)."
             ),
         )
     # As JSON, so that 10001.0 is not 10001, nor 1 True
