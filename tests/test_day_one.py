@@ -235,6 +235,15 @@ def conf(bake):
     return lambda: runpy.run_path(str(path))
 
 
+def test_a_socket_given_as_host_is_named_with_the_bind_to_give_instead(conf, monkeypatch):
+    monkeypatch.setenv("HOST", "unix:/tmp/app.sock")
+
+    with pytest.raises(ValueError, match="HOST='unix:/tmp/app.sock' is a socket, not an"):
+        conf()
+    with pytest.raises(ValueError, match="GUNICORN_CMD_ARGS='--bind unix:/tmp/app.sock'"):
+        conf()
+
+
 def test_runtime_files_go_to_dev_shm_where_it_is_writable(conf, monkeypatch):
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     monkeypatch.setattr(os, "access", lambda path, mode: path == "/dev/shm")

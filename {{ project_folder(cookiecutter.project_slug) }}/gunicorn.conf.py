@@ -13,6 +13,11 @@ import tempfile
 # Listen on every interface of the container; publish the port with Docker.
 # An IPv6 address goes in brackets: HOST=:: listens on IPv6 and IPv4 alike.
 host = os.environ.get("HOST", "0.0.0.0")
+if host.startswith(("unix:", "fd://")):
+    raise ValueError(
+        f"HOST={host!r} is a socket, not an address: leave HOST unset and bind"
+        f" Gunicorn to it with GUNICORN_CMD_ARGS='--bind {host}'"
+    )
 if ":" in host and not host.startswith("["):
     host = f"[{host}]"
 bind = f"{host}:{os.environ.get('PORT', '8000')}"

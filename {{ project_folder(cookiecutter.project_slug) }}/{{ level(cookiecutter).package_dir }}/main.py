@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import platform
+import re
 from pathlib import Path
 {% if level.psycopg2 %}
 import psycopg2
@@ -13,6 +14,7 @@ import psycopg2.extensions
 from flask import Flask, url_for
 
 SERVICE = {{ cookiecutter.project_slug | py_str }}
+logger = logging.getLogger(__name__)
 {%- if level.psycopg2 %}
 
 
@@ -34,6 +36,11 @@ def load_secret_files(config: dict, folder: Path) -> None:
     for path in sorted(folder.glob("FLASK_*")):
         if not path.is_file():
             continue
+        parts = path.name.removeprefix("FLASK_").split("__")
+        if not (re.fullmatch(r"\w+", path.name, re.ASCII) and all(parts)):
+            # An editor's backup (FLASK_SECRET_KEY~), a swap file, a bare FLASK_
+            logger.warning("secret file %s skipped: not a setting's name", path)
+            continue
         try:
             # utf-8-sig: without the byte order mark that Windows editors may write
             value = path.read_text(encoding="utf-8-sig").rstrip("\r\n")
@@ -46,7 +53,7 @@ def load_secret_files(config: dict, folder: Path) -> None:
             value = json.loads(value)
         except ValueError:
             pass
-        *parents, key = path.name.removeprefix("FLASK_").split("__")
+        *parents, key = parts
         table = config
         for parent in parents:
             table = table.setdefault(parent, {})
@@ -64,7 +71,7 @@ def secrets_folder() -> Path | None:
     named = os.environ.get("SECRETS_DIR") or DEFAULT_SECRETS_DIR
     if Path(named).is_dir():
         return Path(named)
-    if named == DEFAULT_SECRETS_DIR:
+    if Path(named) == Path(DEFAULT_SECRETS_DIR):
         return None
     raise ValueError(
         f"SECRETS_DIR={named!r} is not a folder: mount the secrets there,"
@@ -82,10 +89,20 @@ def log_level() -> str:
 
 
 def check_settings(config: dict) -> None:
-    """Settings Flask takes only as a JSON list or number, checked now: a value
-    that is not JSON stays text, which would fail requests, not the start.
-    Werkzeug would read TRUSTED_HOSTS "example.com" as a list of its letters
-    and refuse every request, the health checks' too."""
+    """Settings of a kind Flask cannot use, named now: they would fail requests,
+    not the start. A value that is not JSON stays text, and Werkzeug would read
+    TRUSTED_HOSTS "example.com" as a list of its letters and refuse every
+    request, the health checks' too; a secret key that is JSON (1234, true) is
+    no longer text, and every request that signs something would fail."""
+    key = config.get("SECRET_KEY")
+    if key is not None and not isinstance(key, str | bytes):
+        # Named by its type alone: the value is a secret
+        raise ValueError(
+            f"FLASK_SECRET_KEY reads as JSON, as a {type(key).__name__}, and Flask"
+            " signs with text only: give a key that is not a JSON number, true,"
+            " false or null, such as"
+            ' python -c "import secrets; print(secrets.token_hex(32))" prints'
+        )
     hosts = config.get("TRUSTED_HOSTS")
     if hosts is not None and not (
         isinstance(hosts, list) and all(isinstance(host, str) for host in hosts)
