@@ -185,13 +185,12 @@ def test_ci_workflow_checks_the_export_where_requirements_are_committed(project)
 
 
 @EVERY
-def test_dependabot_watches_docker_pip_and_github_actions(project):
+def test_dependabot_watches_docker_pip_github_actions_and_the_hooks_there_are(project):
     updates = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())["updates"]
-    assert {update["package-ecosystem"] for update in updates} == {
-        "docker",
-        "pip",
-        "github-actions",
-    }
+    expected = {"docker", "pip", "github-actions"}
+    if project.answers.has_pre_commit:
+        expected.add("pre-commit")
+    assert {update["package-ecosystem"] for update in updates} == expected
 
 
 @for_answers(every_level())

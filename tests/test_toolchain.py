@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import jinja2
@@ -403,6 +404,45 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@WITH_HOOKS
+def test_dependabot_moves_the_lock_and_the_hooks_in_one_weekly_pull_request(project):
+    config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+    grouped = {
+        update["package-ecosystem"]: update["multi-ecosystem-group"]
+        for update in config["updates"]
+        if "multi-ecosystem-group" in update
+    }
+    assert grouped == {"pip": "python", "pre-commit": "python"}
+    assert config["multi-ecosystem-groups"]["python"]["schedule"]["interval"] == "weekly"
+
+
+@WITH_HOOKS
+def test_dependabot_leaves_the_hooks_of_the_tools_pinned_elsewhere_to_move_by_hand(project):
+    config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+    (hooks,) = [u for u in config["updates"] if u["package-ecosystem"] == "pre-commit"]
+    ignored = {rule["dependency-name"] for rule in hooks["ignore"]}
+    # Poetry and its export plugin are pinned in workflows and Dockerfiles too; ruff is not
+    pinned_elsewhere = {
+        repo["repo"]
+        for repo in pre_commit_config(project)["repos"]
+        if UPSTREAM[repo["repo"]]["tool"] in {"poetry", "poetry_plugin_export"}
+    }
+    assert ignored == pinned_elsewhere
+
+
+@WITH_HOOKS
+def test_ci_fails_when_the_lock_and_the_hook_run_different_ruffs(project, project_copy):
+    guard = step(workflows(project)["ci.yml"], "test", "The ruff in poetry.lock is the ruff hook's")
+    assert guard["shell"] == "python"
+    check = [sys.executable, "-c", guard["run"]]
+    run(check, cwd=project_copy)
+    config = project_copy / ".pre-commit-config.yaml"
+    config.write_text(config.read_text().replace(f'"v{TOOLS["ruff"]}"', '"v99.0.0"'))
+    moved = run(check, cwd=project_copy, check=False)
+    assert moved.returncode == 1
+    assert f"poetry.lock has ruff {TOOLS['ruff']}, the ruff hook 99.0.0" in moved.stderr
+
+
 @for_answers(every_level())
 def test_dependabot_updates_wait_a_cooldown(project):
     config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
@@ -581,6 +621,8 @@ def test_every_workflow_script_passes_shellcheck_as_actionlint_runs_it(project):
     findings, checked = [], 0
     for name, workflow in workflows(project).items():
         for where, shell, script in run_scripts(workflow):
+            if shell == "python":  # actionlint hands shellcheck bash and sh alone
+                continue
             findings += [
                 f"{name} / {where}: SC{f['code']} ({f['level']}) {f['message']}"
                 for f in shellcheck(script, shell)
@@ -588,6 +630,21 @@ def test_every_workflow_script_passes_shellcheck_as_actionlint_runs_it(project):
             checked += 1
     assert checked >= 5
     assert findings == []
+
+
+@for_answers(every_level())
+def test_every_workflow_python_script_passes_ruff(project):
+    scripts = [
+        (f"{name} / {where}", script)
+        for name, workflow in workflows(project).items()
+        for where, shell, script in run_scripts(workflow)
+        if shell == "python"
+    ]
+    assert bool(scripts) == project.answers.has_pre_commit  # the ruff guard
+    for where, script in scripts:
+        checked = run([BIN / "ruff", "check", "--no-cache", "--stdin-filename", "step.py", "-"],
+                      cwd=project.path, input=script, check=False)  # fmt: skip
+        assert checked.returncode == 0, f"{where}: {checked.stdout}"
 
 
 def test_shellcheck_as_actionlint_runs_it_finds_a_style_issue():
