@@ -369,6 +369,17 @@ def test_kubectl_commands_in_the_readme_name_the_deployments_container(project):
 
 
 @EVERY_LEVEL
+def test_kubectl_commands_in_the_readme_name_the_namespace_the_base_deploys_to(project):
+    readme = (project.path / "README.md").read_text()
+    commands = re.findall(r"kubectl [^`\n]*", readme)
+    namespace = rendered(project)["Deployment"]["metadata"]["namespace"]
+    # Those that read the base (-k, kustomize) get the namespace from it
+    on_objects = [c for c in commands if " -k" not in c and "kustomize" not in c]
+    assert on_objects
+    assert [c for c in on_objects if f"--namespace {namespace} " not in c] == []
+
+
+@EVERY_LEVEL
 def test_liveness_gives_up_only_after_gunicorn_would_have_replaced_a_stuck_worker(project):
     probe = container(project)["livenessProbe"]
     window = probe["periodSeconds"] * probe["failureThreshold"]

@@ -790,6 +790,14 @@ def test_shipping_section_renders_for_every_level(level):
 
 
 @for_answers(every_level())
+def test_kubernetes_runs_the_pods_only_on_nodes_of_the_platform_the_release_builds_for(project):
+    builds = [s for s in release_job(project)["steps"] if "platforms" in s.get("with", {})]
+    assert builds == []  # the runner's platform alone: GitHub's ubuntu-latest is amd64
+    deployment = yaml.safe_load((project.path / "deploy/kubernetes/deployment.yaml").read_text())
+    assert deployment["spec"]["template"]["spec"]["nodeSelector"] == {"kubernetes.io/arch": "amd64"}
+
+
+@for_answers(every_level())
 def test_release_pushes_the_image_the_kubernetes_base_deploys(project):
     (meta,) = action_steps(release_job(project), "docker/metadata-action")
     pushed = meta["images"]
