@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from functools import cache
 from pathlib import Path
@@ -102,6 +103,14 @@ console.log(JSON.stringify(Util.getList(output.trim(), { ignoreComma: true })));
 """
 
 
+def node() -> str:
+    """The Node.js that runs the npm tools, or a FileNotFoundError that says what to install."""
+    found = shutil.which("node")
+    if found is None:
+        raise FileNotFoundError("no node on PATH: install Node.js (apt-get install nodejs)")
+    return found
+
+
 def released_labels(text: str) -> list[str]:
     """The labels an image gets from `text` given as docker/metadata-action's `labels` input,
     passed on to docker/build-push-action as the release workflow does: both actions'
@@ -109,7 +118,7 @@ def released_labels(text: str) -> list[str]:
     if not (NPM_TOOLS / "@docker" / "actions-toolkit").is_dir():
         raise FileNotFoundError("@docker/actions-toolkit is missing: run `bash scripts/dev-env`")
     found = run(
-        ["node", "--input-type=module", "-e", RELEASE_LABELS_READER],
+        [node(), "--input-type=module", "-e", RELEASE_LABELS_READER],
         input=text,
         env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS)},
     )
@@ -134,7 +143,7 @@ def github_anchors(headings: list[str]) -> list[str]:
     if not (NPM_TOOLS / "github-slugger").is_dir():
         raise FileNotFoundError("github-slugger is missing: run `bash scripts/dev-env`")
     found = run(
-        ["node", "--input-type=module", "-e", GITHUB_ANCHORS_READER],
+        [node(), "--input-type=module", "-e", GITHUB_ANCHORS_READER],
         input=json.dumps(headings),
         env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS)},
     )

@@ -28,6 +28,10 @@ neither on PATH nor an image here keeps the list the table already has for it
 (a patch release rarely adds a module: 3.13's added _apple_support), and the
 script says so; one the table does not have yet stops it first.
 
+The locks decide ruff's version: when it moves, the script says so, and
+_tools.ruff in cookiecutter.json (the pre-commit hooks' ruff) and the ruff
+pin of requirements-test.txt follow it.
+
 Poetry and uv are the ones next to the interpreter running this script, so
 run it with .venv/bin/python after bash scripts/dev-env (the test
 requirements, and the harness package this script imports). Poetry
@@ -41,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 try:
@@ -48,7 +53,7 @@ try:
 except ModuleNotFoundError:
     sys.exit("update-locks.py: run it with .venv/bin/python, after bash scripts/dev-env")
 from harness.baking import bake_into
-from harness.matrix import LEVEL_FACTS, PYTHONS
+from harness.matrix import LEVEL_FACTS, PYTHONS, TOOLS
 from harness.process import run
 from harness.tools import BIN, IN_PROJECT, poetry, poetry_export, tool_env
 
@@ -173,8 +178,7 @@ def write_reserved_names(stdlib, keywords):
 
 def main():
     parser = argparse.ArgumentParser(
-        description="Regenerate templates/locks/ (the poetry.lock files, their exported "
-        "requirements.txt) and templates/locks/reserved-names.json."
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--reserved-only", action="store_true", help="rewrite reserved-names.json alone"
@@ -205,7 +209,20 @@ def main():
                 shutil.copyfile(project / name, folder / name)
         print(f"[{lock}] wrote {folder.relative_to(ROOT)}/poetry.lock and requirements.txt")
     write_reserved_names(stdlib, keywords)
+    say_where_ruff_moved()
     return 0
+
+
+def say_where_ruff_moved():
+    """The pre-commit hooks run the ruff of _tools, which must be the one the locks have."""
+    for lock in sorted(LOCKS.glob("*/poetry.lock")):
+        packages = tomllib.loads(lock.read_text())["package"]
+        locked = next(p["version"] for p in packages if p["name"] == "ruff")
+        if locked != TOOLS["ruff"]:
+            print(
+                f"{lock.relative_to(ROOT)} now locks ruff {locked}: set _tools.ruff in"
+                f" cookiecutter.json and ruff== in requirements-test.txt to {locked}"
+            )
 
 
 if __name__ == "__main__":

@@ -508,9 +508,22 @@ def test_production_hardened_compose_checks_health_with_the_image_s_python(proje
     assert compose_server(project)["healthcheck"]["test"][:2] == ["CMD", "python"]
 
 
-@HARDENED
-def test_production_hardened_compose_passes_the_revision_as_the_only_build_argument(project):
-    assert set(compose_server(project)["build"]["args"]) == {"REVISION"}
+@EVERY_LEVEL
+def test_the_readme_promises_a_health_status_exactly_where_the_image_checks_its_health(project):
+    checks = bool(parse(project.path / "Dockerfile").final.all("HEALTHCHECK"))
+    readme = (project.path / "README.md").read_text()
+    assert ("The image checks its own health" in readme) == checks
+
+
+@EVERY_LEVEL
+def test_compose_passes_only_build_arguments_the_dockerfile_declares(project):
+    build = compose_server(project)["build"]
+    passed = set(build["args"]) if isinstance(build, dict) else set()
+    stages = parse(project.path / "Dockerfile").stages
+    declared = {arg.value.split("=")[0] for stage in stages for arg in stage.all("ARG")}
+    assert passed <= declared
+    # The revision, which a release names and Compose can take from git
+    assert ("REVISION" in passed) == ("REVISION" in declared)
 
 
 # Versions no tool has: baked with them, a project names today's nowhere
@@ -620,3 +633,39 @@ def test_a_project_named_like_a_section_keeps_the_links_on_the_section(name, tmp
     (title, *sections), links = readme_anchors(project / "README.md")
     assert title in {anchor.removesuffix("-1") for anchor in links}  # the name is linked to
     assert links <= set(sections), sorted(links - set(sections))
+
+
+# --- The README's walk through the Dockerfile ----------------------------------------
+
+
+def dockerfile_lines(path) -> list[str]:
+    """Each instruction of a Dockerfile on one line, FROM included, in order."""
+    lines = []
+    for stage in parse(path).stages:
+        lines.append(" ".join(["FROM", stage.base, *(["AS", stage.name] if stage.name else [])]))
+        lines += [" ".join(f"{i.keyword} {i.value}".split()) for i in stage.instructions]
+    return lines
+
+
+def walked_lines(readme: str) -> list[str]:
+    """The instructions the README's "The Dockerfile, line by line" names, in order: the code
+    spans that start its bullets, before the explanation (`...` and `*` stand for what they
+    leave out)."""
+    section = readme.split("## The Dockerfile, line by line", 1)[1]
+    section = re.split(r"\n##+ ", section, maxsplit=1)[0]  # its own subsections are prose
+    named = []
+    for line in section.splitlines():
+        if line.startswith("- `"):
+            head = line.split("`: ", 1)[0].split("` (", 1)[0] + "`"
+            named += re.findall(r"`([A-Z]+ [^`]*)`", head)
+    return named
+
+
+@EVERY_LEVEL
+def test_the_readme_walks_through_every_line_of_the_dockerfile_in_order(project):
+    lines = dockerfile_lines(project.path / "Dockerfile")
+    walked = walked_lines((project.path / "README.md").read_text())
+    assert len(walked) == len(lines), "\n".join(["README names:", *walked, "Dockerfile:", *lines])
+    for named, line in zip(walked, lines, strict=True):
+        pattern = re.escape(" ".join(named.split())).replace(r"\.\.\.", ".*?").replace(r"\*", ".*?")
+        assert re.match(pattern, line), f"README: {named!r}, where the Dockerfile has {line!r}"

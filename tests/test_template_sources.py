@@ -369,10 +369,12 @@ def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
 
 def test_the_test_requirements_install_the_tools_the_template_pins():
     requirements = (ROOT / "requirements-test.txt").read_text()
-    assert f"poetry=={TOOLS['poetry']}\n" in requirements
-    assert f"poetry-plugin-export=={TOOLS['poetry_plugin_export']}\n" in requirements
-    assert f"ruff=={TOOLS['ruff']}\n" in requirements
-    assert f"pre-commit=={TOOLS['pre_commit']}\n" in requirements
+    for tool in ("poetry", "poetry_plugin_export", "ruff", "pre_commit"):
+        pin = f"{tool.replace('_', '-')}=={TOOLS[tool]}"
+        assert f"{pin}\n" in requirements, (
+            f"requirements-test.txt does not pin {pin}, as cookiecutter.json's _tools does:"
+            " pin the same version in both"
+        )
 
 
 @pytest.mark.parametrize(
@@ -382,7 +384,11 @@ def test_the_test_requirements_install_the_tools_the_template_pins():
 )
 def test_each_shipped_lock_has_the_ruff_the_pre_commit_hooks_run(lock):
     packages = {p["name"]: p["version"] for p in tomllib.loads(lock.read_text())["package"]}
-    assert packages["ruff"] == TOOLS["ruff"]
+    assert packages["ruff"] == TOOLS["ruff"], (
+        f"{lock.relative_to(ROOT)} locks ruff {packages['ruff']}, _tools.ruff is {TOOLS['ruff']}:"
+        " the locks decide (scripts/update-locks.py), then _tools.ruff and"
+        " requirements-test.txt follow them"
+    )
 
 
 def shell_scripts() -> list[Path]:
