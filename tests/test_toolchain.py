@@ -707,6 +707,7 @@ TAG_HISTORIES = [
     (["v1.2.5"], "v1.2.4", "false", "false"),  # pushed late
     (["v1.9.3", "v1.2.0"], "v1.10.0", "true", "true"),  # 10 > 9, as numbers
     (["v1.2.0", "v2.0.0-rc.1", "nightly"], "v1.2.1", "true", "true"),  # not releases
+    (["v1.2.0", "v09.0.0"], "v1.2.1", "true", "true"),  # a leading zero: not a release
 ]
 
 
@@ -730,6 +731,21 @@ def test_a_release_moves_its_minor_tag_and_latest_only_forwards(
     assert meta["flavor"] == "latest=false"  # no latest but the one enabled below
     assert "group=1,enable=${{ steps.newest.outputs.minor }}" in meta["tags"]
     assert "type=raw,value=latest,enable=${{ steps.newest.outputs.latest }}" in meta["tags"]
+
+
+@pytest.mark.parametrize("tag", ["v01.2.3", "v1.02.3", "v1.2.03"])
+@for_answers([Answers("production-hardened")])
+def test_a_tag_with_a_leading_zero_is_refused_before_anything_is_pushed(project, tmp_path, tag):
+    git("init", "-q", cwd=tmp_path)
+    git("commit", "-q", "--allow-empty", "-m", "a commit", cwd=tmp_path)
+    git("tag", tag, cwd=tmp_path)
+    outputs = tmp_path / "github-output"
+    outputs.touch()
+    (script,) = [s["run"] for s in release_job(project)["steps"] if s.get("id") == "newest"]
+    result = bash_step(script, tmp_path, GITHUB_OUTPUT=str(outputs), VERSION=tag)
+    assert result.returncode == 1
+    assert f"::error::{tag} is not a release tag" in result.stdout
+    assert outputs.read_text() == ""
 
 
 @for_answers(every_level())
