@@ -711,22 +711,30 @@ TAG_HISTORIES = [
 ]
 
 
+def release_tag_step(
+    project, folder: Path, tags: list[str]
+) -> tuple[subprocess.CompletedProcess, str]:
+    """The release's tag step for the last of `tags`, in a repository that has them all:
+    its run, and what it wrote to GITHUB_OUTPUT."""
+    git("init", "-q", cwd=folder)
+    git("commit", "-q", "--allow-empty", "-m", "a commit", cwd=folder)
+    for name in tags:
+        git("tag", name, cwd=folder)
+    outputs = folder / "github-output"
+    outputs.touch()
+    (script,) = [s["run"] for s in release_job(project)["steps"] if s.get("id") == "newest"]
+    result = bash_step(script, folder, GITHUB_OUTPUT=str(outputs), VERSION=tags[-1])
+    return result, outputs.read_text()
+
+
 @pytest.mark.parametrize(("pushed", "tag", "minor", "latest"), TAG_HISTORIES)
 @for_answers([Answers("production-hardened")])
 def test_a_release_moves_its_minor_tag_and_latest_only_forwards(
     project, tmp_path, pushed, tag, minor, latest
 ):
-    git("init", "-q", cwd=tmp_path)
-    git("commit", "-q", "--allow-empty", "-m", "a commit", cwd=tmp_path)
-    for name in [*pushed, tag]:
-        git("tag", name, cwd=tmp_path)
-    outputs = tmp_path / "github-output"
-    outputs.touch()
-    newest = [s for s in release_job(project)["steps"] if s.get("id") == "newest"]
-    (script,) = [s["run"] for s in newest]
-    result = bash_step(script, tmp_path, GITHUB_OUTPUT=str(outputs), VERSION=tag)
+    result, outputs = release_tag_step(project, tmp_path, [*pushed, tag])
     assert result.returncode == 0, result.stdout + result.stderr
-    assert outputs.read_text().split() == [f"minor={minor}", f"latest={latest}"]
+    assert outputs.split() == [f"minor={minor}", f"latest={latest}"]
     (meta,) = action_steps(release_job(project), "docker/metadata-action")
     assert meta["flavor"] == "latest=false"  # no latest but the one enabled below
     assert "group=1,enable=${{ steps.newest.outputs.minor }}" in meta["tags"]
@@ -736,16 +744,10 @@ def test_a_release_moves_its_minor_tag_and_latest_only_forwards(
 @pytest.mark.parametrize("tag", ["v01.2.3", "v1.02.3", "v1.2.03"])
 @for_answers([Answers("production-hardened")])
 def test_a_tag_with_a_leading_zero_is_refused_before_anything_is_pushed(project, tmp_path, tag):
-    git("init", "-q", cwd=tmp_path)
-    git("commit", "-q", "--allow-empty", "-m", "a commit", cwd=tmp_path)
-    git("tag", tag, cwd=tmp_path)
-    outputs = tmp_path / "github-output"
-    outputs.touch()
-    (script,) = [s["run"] for s in release_job(project)["steps"] if s.get("id") == "newest"]
-    result = bash_step(script, tmp_path, GITHUB_OUTPUT=str(outputs), VERSION=tag)
+    result, outputs = release_tag_step(project, tmp_path, [tag])
     assert result.returncode == 1
     assert f"::error::{tag} is not a release tag" in result.stdout
-    assert outputs.read_text() == ""
+    assert outputs == ""
 
 
 @for_answers(every_level())
