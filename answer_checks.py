@@ -256,7 +256,7 @@ def name_problems(answers):
     slug = answers["project_slug"]
     form_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
     reserved = form_ok and KUBERNETES_RESERVED.fullmatch(slug)
-    slug_ok = form_ok and not WINDOWS_DEVICE.fullmatch(slug) and not reserved
+    slug_ok = acceptable_slug(slug)
     if not slug:
         made = not default_slug(answers["project_name"])  # else it was given empty
         yield (

@@ -42,6 +42,10 @@ def workflows(project) -> dict[str, dict]:
     return {path.name: yaml.safe_load(path.read_text()) for path in sorted(folder.glob("*.yml"))}
 
 
+def dependabot(project) -> dict:
+    return yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+
+
 def pre_commit_config(project) -> dict:
     return yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
 
@@ -406,7 +410,7 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(
 
 @WITH_HOOKS
 def test_dependabot_moves_the_lock_and_the_hooks_in_one_weekly_pull_request(project):
-    config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+    config = dependabot(project)
     grouped = {
         update["package-ecosystem"]: update["multi-ecosystem-group"]
         for update in config["updates"]
@@ -418,7 +422,7 @@ def test_dependabot_moves_the_lock_and_the_hooks_in_one_weekly_pull_request(proj
 
 @WITH_HOOKS
 def test_dependabot_leaves_the_hooks_of_the_tools_pinned_elsewhere_to_move_by_hand(project):
-    config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+    config = dependabot(project)
     (hooks,) = [u for u in config["updates"] if u["package-ecosystem"] == "pre-commit"]
     ignored = {rule["dependency-name"] for rule in hooks["ignore"]}
     # Poetry and its export plugin are pinned in workflows and Dockerfiles too; ruff is not
@@ -445,7 +449,7 @@ def test_ci_fails_when_the_lock_and_the_hook_run_different_ruffs(project, projec
 
 @for_answers(every_level())
 def test_dependabot_updates_wait_a_cooldown(project):
-    config = yaml.safe_load((project.path / ".github" / "dependabot.yml").read_text())
+    config = dependabot(project)
     assert config["updates"]
     for update in config["updates"]:
         assert update["cooldown"]["default-days"] >= 7, update["package-ecosystem"]
