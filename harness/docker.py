@@ -238,6 +238,14 @@ def drop_stray_files(project: Path) -> None:
             (folder / name).write_text(f"{STRAY_MARKER}: {name}\n")
 
 
+def make_private(project: Path) -> None:
+    """Give every file and folder the modes a checkout gets under a umask of 077, as on
+    shared and locked-down machines: its owner's alone. The image must serve all the same."""
+    for path in [project, *project.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & 0o700)
+
+
 def probe(compose: Compose, service: str, bytecode: bool = False) -> dict:
     """Run probe_image.py in the container, with the interpreter that runs Gunicorn;
     bytecode: also list what serving GET / loads without current bytecode."""
@@ -279,9 +287,11 @@ def image_size(container: str) -> int:
 def lifecycle(
     command: tuple[str, ...], project: Path, scratch: Path, progress=print, bytecode: bool = False
 ) -> Record:
-    """`docker compose up --build`, exercise every service, `down`; what it all saw.
+    """`docker compose up --build` of a checkout only its owner can read, with stray
+    files in it; exercise every service, `down`; what it all saw.
     bytecode: each probe lists what serving loads without current bytecode."""
     drop_stray_files(project)
+    make_private(project)
     compose = Compose(command, project, scratch, extra_override=write_secret(project, scratch))
     record = Record()
     try:

@@ -81,6 +81,22 @@ def write_errors():
     return errors
 
 
+def unreadable(top):
+    """What under `top` this process cannot read: files it cannot open, and folders it
+    cannot list or enter, sorted."""
+    found = set()
+    for folder, dirs, files in os.walk(top, onerror=lambda error: found.add(error.filename)):
+        found.update(
+            os.path.join(folder, d) for d in dirs
+            if not os.access(os.path.join(folder, d), os.R_OK | os.X_OK)
+        )  # fmt: skip
+        found.update(
+            os.path.join(folder, f) for f in files
+            if not os.access(os.path.join(folder, f), os.R_OK)
+        )  # fmt: skip
+    return sorted(found)
+
+
 def app_spec():
     """(module, attribute) of the app Gunicorn serves, from its command line."""
     (spec,) = [arg for arg in pid1()["cmdline"] if re.fullmatch(r"[\w.]+:\w+", arg)]
@@ -228,6 +244,7 @@ def main():
         "interactive_prompt": interactive_prompt(),
         "write_errors": write_errors(),
         "cwd": os.getcwd(),
+        "unreadable": unreadable(os.getcwd()),
         "psycopg2": psycopg2_facts(),
         "app_setting": app_setting(os.environ.get("PROBE_SETTING")),
         "modules_without_current_bytecode": modules_without_current_bytecode(),

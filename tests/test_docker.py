@@ -2,7 +2,8 @@
 
 For every level and every Python in cookiecutter.json whose python:X and
 python:X-slim images the engine has, the baked project goes through
-`docker compose up --build` ... `docker compose down` once (see
+`docker compose up --build` ... `docker compose down` once, from a checkout
+only its owner can read (umask 077) with stray files in it (see
 harness.docker.lifecycle); the tests below read what that run saw, through the
 `served` fixture. Without an engine the tier skips with one reason; in CI
 (CI=true) a skip is a failure (harness/docker_required.py).
@@ -292,6 +293,12 @@ def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
     assert "Failed to start control socket" not in served.logs
     listening = re.findall(r"Control socket listening at (\S+)", served.logs)
     assert listening and set(listening) == {"/dev/shm/gunicorn-1.ctl"}, listening
+
+
+@ALL
+def test_the_server_reads_its_code_from_a_checkout_only_its_owner_can_read(served):
+    for service in served.services.values():
+        assert service.probe["unreadable"] == [], service.probe["cwd"]
 
 
 @pytest.fixture

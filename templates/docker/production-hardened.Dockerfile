@@ -73,9 +73,12 @@ RUN --mount=type=bind,source=compile_bytecode.py,target=/tmp/compile_bytecode.py
      "encodings.utf_8_sig", "encodings.idna"]
 
 # The code last, so a source change reruns only the steps below. It stays
-# owned by root: the server can read it, not change it.
-COPY gunicorn.conf.py ./
-COPY src/ ./src/
+# owned by root: the server can read it, not change it. COPY would keep the
+# modes of your checkout, where a umask of 077 leaves files to their owner
+# alone; --chmod sets the modes the server needs instead. One mode serves files
+# and folders alike, and folders must be searchable: the code is 755
+COPY --chmod=644 gunicorn.conf.py ./
+COPY --chmod=755 src/ ./src/
 
 # Import the app once, writing its bytecode: a broken image fails the build
 # instead of the container's first start
