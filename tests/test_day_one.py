@@ -143,6 +143,19 @@ def test_the_image_health_check_passes_with_the_documented_trusted_hosts(install
     assert checked.returncode == 0, checked.stderr
 
 
+def test_the_readmes_health_command_passes_with_the_documented_trusted_hosts(installed, serve):
+    port = free_port()
+    serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", PORT=str(port),
+          FLASK_TRUSTED_HOSTS='["example.com", "localhost"]')  # fmt: skip
+    poll(lambda: get(port, "/health", headers={"Host": "localhost"})[0] == 200, 60, "answer")
+    readme = (installed / "README.md").read_text()
+    (code,) = re.findall(r'`docker compose exec server python -c "(.+?)"`', readme)
+
+    asked = run([sys.executable, "-c", code.replace(":8000/", f":{port}/")], check=False)
+
+    assert asked.returncode == 0, asked.stderr
+
+
 def test_a_misspelt_log_level_stops_gunicorn_with_its_name(serve):
     server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1",
                    PORT=str(free_port()), LOG_LEVEL="Verbose")  # fmt: skip
@@ -152,14 +165,25 @@ def test_a_misspelt_log_level_stops_gunicorn_with_its_name(serve):
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("WEB_CONCURRENCY", "0"), ("GUNICORN_TIMEOUT", "30s")]
+    ("variable", "value"),
+    [("WEB_CONCURRENCY", "0"), ("GUNICORN_TIMEOUT", "30s"), ("PORT", "99999"), ("PORT", "0")],
 )
 def test_a_number_gunicorn_cannot_use_stops_it_with_its_name(serve, variable, value):
-    server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1",
-                   PORT=str(free_port()), **{variable: value})  # fmt: skip
+    settings = {"PORT": str(free_port()), variable: value}
+    server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", **settings)
 
     assert server.process.wait(timeout=60) != 0
     assert f"{variable}={value!r}: use a whole number from" in server.output()
+
+
+def test_a_proxy_that_is_no_address_stops_gunicorn_with_the_error_the_readme_quotes(serve):
+    server = serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1",
+                   PORT=str(free_port()), FORWARDED_ALLOW_IPS="127.0.0.1,proxy.local")  # fmt: skip
+
+    assert server.process.wait(timeout=60) != 0
+    assert "Error: 'proxy.local' does not appear to be an IPv4 or IPv6 network" in (
+        server.output()
+    )
 
 
 def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):

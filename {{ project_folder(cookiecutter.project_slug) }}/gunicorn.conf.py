@@ -10,6 +10,19 @@ import logging
 import os
 import tempfile
 
+
+def _whole_number(name: str, default: str, least: int, most: int | None = None) -> int:
+    """A port, a count or a number of seconds from the environment. Gunicorn would
+    take WEB_CONCURRENCY=0 and serve nothing, or stop at PORT=99999 without naming
+    it: a value it cannot use is named instead."""
+    given = os.environ.get(name, default)
+    number = int(given) if given.strip().isdecimal() else None
+    if number is None or number < least or (most is not None and number > most):
+        whole = f"from {least} up" if most is None else f"from {least} to {most}"
+        raise ValueError(f"{name}={given!r}: use a whole number {whole}")
+    return number
+
+
 # Listen on every interface of the container; publish the port with Docker.
 # An IPv6 address goes in brackets: HOST=:: listens on IPv6 and IPv4 alike.
 host = os.environ.get("HOST", "0.0.0.0")
@@ -20,17 +33,7 @@ if host.startswith(("unix:", "fd://")):
     )
 if ":" in host and not host.startswith("["):
     host = f"[{host}]"
-bind = f"{host}:{os.environ.get('PORT', '8000')}"
-
-
-def _whole_number(name: str, default: str, least: int) -> int:
-    """A count or a number of seconds from the environment. Gunicorn would take
-    WEB_CONCURRENCY=0 and serve nothing: a value it cannot use is named instead."""
-    given = os.environ.get(name, default)
-    if not given.strip().isdecimal() or int(given) < least:
-        raise ValueError(f"{name}={given!r}: use a whole number from {least} up")
-    return int(given)
-
+bind = f"{host}:{_whole_number('PORT', '8000', least=1, most=65535)}"
 
 # A fixed, small default: the host's CPU count says nothing about the CPU
 # share the container gets. Scale with WEB_CONCURRENCY or more replicas.
