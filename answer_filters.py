@@ -161,8 +161,26 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(problems(context["cookiecutter"]))
+    refuse(table_problems(context["cookiecutter"]) or problems(context["cookiecutter"]))
     return slug
+
+
+def table_problems(cookiecutter: dict) -> list[tuple[str, str]]:
+    """What the template's own table of level facts lacks for this bake: a row for the
+    chosen level, and in every row every fact another row states."""
+    table, chosen = cookiecutter["_levels"], cookiecutter["docker_level"]
+    if chosen not in table:
+        return [("_levels", f"cookiecutter.json: _levels has no row for the level {chosen!r}")]
+    every = set().union(*map(set, table.values()))
+    return [
+        (
+            "_levels",
+            f"cookiecutter.json: _levels[{name!r}] lacks {sorted(every - set(facts))}; "
+            "every row states every fact",
+        )  # fmt: skip
+        for name, facts in table.items()
+        if every - set(facts)
+    ]
 
 
 def asking(answers: dict) -> str | None:

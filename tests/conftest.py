@@ -60,6 +60,16 @@ class Baked:
         return target
 
 
+def bake_error(error: BaseException | None) -> str:
+    """What stopped a bake, in a line or two: cookiecutter's message and the error under
+    it, without the whole context it carries."""
+    if error is None:
+        return "no exception, but a non-zero exit code"
+    under = getattr(error, "error", None)  # UndefinedVariableInTemplate's Jinja error
+    message = getattr(error, "message", None) or str(error)
+    return f"{type(error).__name__}: {message}" + (f" ({under})" if under else "")
+
+
 @pytest.fixture(scope="session")
 def bake(cookies_session):
     """bake(answers) -> Baked; each distinct set of answers is baked once per process."""
@@ -68,7 +78,8 @@ def bake(cookies_session):
     def _bake(answers: Answers) -> Baked:
         result = cookies_session.bake(extra_context=answers.context(), template=str(ROOT))
         if result.exception is not None or result.exit_code != 0:
-            pytest.fail(f"baking {answers.id} failed: {result.exception!r}", pytrace=False)
+            pytest.fail(f"baking {answers.id} failed: {bake_error(result.exception)}",
+                        pytrace=False)  # fmt: skip
         return Baked(answers, Path(result.project_path))
 
     return _bake

@@ -181,9 +181,7 @@ def test_a_proxy_that_is_no_address_stops_gunicorn_with_the_error_the_readme_quo
                    PORT=str(free_port()), FORWARDED_ALLOW_IPS="127.0.0.1,proxy.local")  # fmt: skip
 
     assert server.process.wait(timeout=60) != 0
-    assert "Error: 'proxy.local' does not appear to be an IPv4 or IPv6 network" in (
-        server.output()
-    )
+    assert "Error: 'proxy.local' does not appear to be an IPv4 or IPv6 network" in server.output()
 
 
 def test_app_log_lines_reach_gunicorns_log_in_its_format(serve):

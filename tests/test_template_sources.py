@@ -6,7 +6,7 @@ import ast
 import importlib.util
 import re
 import tomllib
-from difflib import SequenceMatcher
+from difflib import SequenceMatcher, get_close_matches
 from functools import cache
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import jinja2
 import pytest
 from jinja2 import meta
 
+from answer_filters import level, table_problems
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS
 from harness.process import run
@@ -242,9 +243,41 @@ def test_every_level_states_the_same_facts():
         "docker_level's choices and the _levels table in cookiecutter.json name different "
         f"levels: {sorted(set(keys) ^ set(LEVELS))}"
     )
-    assert len({frozenset(k) for k in keys.values()}) == 1, (
-        f"every level in _levels states every fact: {keys}"
-    )
+    every = set().union(*keys.values())
+    lacking = {name: sorted(every - facts) for name, facts in keys.items() if every - facts}
+    assert not lacking, f"cookiecutter.json: every row of _levels states every fact; {lacking}"
+
+
+def test_a_row_of_levels_that_lacks_a_fact_stops_the_bake_naming_both():
+    table = {name: dict(facts) for name, facts in COOKIECUTTER["_levels"].items()}
+    del table[LEVELS[-1]]["psycopg2"]
+
+    assert table_problems({"_levels": table, "docker_level": LEVELS[0]}) == [
+        (
+            "_levels",
+            f"cookiecutter.json: _levels[{LEVELS[-1]!r}] lacks ['psycopg2']; "
+            "every row states every fact",
+        )  # fmt: skip
+    ]
+
+
+# A fact read in a template or hook: (cookiecutter | level).X, level(cookiecutter).X,
+# level.X (README parts set `level`), or the hook's LEVEL["X"]
+FACT_READ = re.compile(r"""\blevel(?:\)|\(cookiecutter\))?\.(\w+)|\bLEVEL\[["'](\w+)["']\]""")
+
+
+def test_templates_read_only_facts_that_the_table_states_or_level_derives():
+    context = {**COOKIECUTTER, "docker_level": LEVELS[0], "package_name": "pkg"}
+    known = set(level(context))
+    unknown = {
+        f"{path.relative_to(ROOT)}: {name}"
+        + "".join(f" (did you mean {near}?)" for near in get_close_matches(name, known, 1))
+        for path in jinja_sources()
+        for chunk in code_of(path)
+        for match in FACT_READ.finditer(chunk)
+        if (name := match.group(1) or match.group(2)) not in known
+    }
+    assert not unknown, f"facts that neither _levels states nor level() derives: {sorted(unknown)}"
 
 
 def test_each_level_has_one_dockerfile_named_for_it():
@@ -276,7 +309,18 @@ def test_the_levels_number_puts_them_in_the_order_of_the_readmes_table():
     rows = re.findall(
         r"^\| `([a-z0-9-]+)`(?: \(default\))? \|", (ROOT / "README.md").read_text(), re.M
     )
-    assert [row for row in rows if row in LEVELS] == SERIES
+    assert [row for row in rows if row in LEVELS] == SERIES, (
+        f"README.md's table of levels lists them in the order of their number in _levels: {SERIES}"
+    )
+
+
+def test_the_series_is_numbered_from_1_and_comes_before_the_levels_beyond_it():
+    numbers = {name: facts["number"] for name, facts in COOKIECUTTER["_levels"].items()}
+    in_series = [name for name in SERIES if COOKIECUTTER["_levels"][name]["in_series"]]
+    assert [numbers[name] for name in SERIES] == list(range(1, len(SERIES) + 1)), numbers
+    assert SERIES[: len(in_series)] == in_series, (
+        "a level of the series (in_series: true) is numbered before every level beyond it"
+    )
 
 
 @pytest.mark.parametrize("path", sorted(DOCKER.glob("*.Dockerfile")), ids=lambda p: p.name)
