@@ -296,6 +296,16 @@ def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
 
 
 @ALL
+def test_the_readmes_flask_command_lists_the_apps_routes_in_the_container(served, project):
+    readme = (project.path / "README.md").read_text()
+    assert "`docker compose exec server flask --app hello_service.main routes`" in readme
+    for service in served.services.values():
+        assert re.search(r"^health\s+GET\s+/health\s*$", service.probe["flask_routes"], re.M), (
+            service.probe["flask_routes"]
+        )
+
+
+@ALL
 def test_the_server_reads_its_code_from_a_checkout_only_its_owner_can_read(served):
     for service in served.services.values():
         assert service.probe["unreadable"] == [], service.probe["cwd"]
