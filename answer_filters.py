@@ -161,18 +161,23 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(table_problems(context["cookiecutter"]) or problems(context["cookiecutter"]))
+    refuse(table_problems(offered()) or problems(context["cookiecutter"]))
     return slug
 
 
-def table_problems(cookiecutter: dict) -> list[tuple[str, str]]:
-    """What the template's own table of level facts lacks for this bake: a row for the
-    chosen level, and in every row every fact another row states."""
-    table, chosen = cookiecutter["_levels"], cookiecutter["docker_level"]
-    if chosen not in table:
-        return [("_levels", f"cookiecutter.json: _levels has no row for the level {chosen!r}")]
+def table_problems(template: dict) -> list[tuple[str, str]]:
+    """What a template's table of level facts lacks: a row for every level it offers, and
+    in every row every fact another row states. Given cookiecutter.json, not the answers:
+    a replay file that names a level the template does not offer is an answer problem
+    (answer_checks), not a gap in the table."""
+    table = template["_levels"]
+    found = [
+        ("_levels", f"cookiecutter.json: _levels has no row for the offered level {name!r}")
+        for name in template["docker_level"]
+        if name not in table
+    ]
     every = set().union(*map(set, table.values()))
-    return [
+    return found + [
         (
             "_levels",
             f"cookiecutter.json: _levels[{name!r}] lacks {sorted(every - set(facts))}; "

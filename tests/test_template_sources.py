@@ -252,13 +252,25 @@ def test_a_row_of_levels_that_lacks_a_fact_stops_the_bake_naming_both():
     table = {name: dict(facts) for name, facts in COOKIECUTTER["_levels"].items()}
     del table[LEVELS[-1]]["psycopg2"]
 
-    assert table_problems({"_levels": table, "docker_level": LEVELS[0]}) == [
+    assert table_problems({**COOKIECUTTER, "_levels": table}) == [
         (
             "_levels",
             f"cookiecutter.json: _levels[{LEVELS[-1]!r}] lacks ['psycopg2']; "
             "every row states every fact",
         )  # fmt: skip
     ]
+
+
+def test_an_offered_level_without_a_row_of_levels_stops_the_bake_naming_it():
+    table = {name: facts for name, facts in COOKIECUTTER["_levels"].items() if name != LEVELS[1]}
+
+    assert table_problems({**COOKIECUTTER, "_levels": table}) == [
+        ("_levels", f"cookiecutter.json: _levels has no row for the offered level {LEVELS[1]!r}")
+    ]
+
+
+def test_the_templates_own_table_of_levels_has_no_problems():
+    assert table_problems(COOKIECUTTER) == []
 
 
 # A fact read in a template or hook: (cookiecutter | level).X, level(cookiecutter).X,
