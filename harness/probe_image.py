@@ -159,13 +159,6 @@ for module in loaded:
 """
 
 
-def flask_routes():
-    """What `flask --app <module> routes` prints in the container, as the README has it."""
-    module, _ = app_spec()
-    done = subprocess.run(["flask", "--app", module, "routes"], capture_output=True, text=True)
-    return done.stdout + done.stderr
-
-
 def modules_without_current_bytecode():
     """What the server loads to answer GET / that the image has no current bytecode for,
     sorted; None unless asked for (PROBE_BYTECODE=1)."""
@@ -254,7 +247,6 @@ def main():
         "unreadable": unreadable(os.getcwd()),
         "psycopg2": psycopg2_facts(),
         "app_setting": app_setting(os.environ.get("PROBE_SETTING")),
-        "flask_routes": flask_routes(),
         "modules_without_current_bytecode": modules_without_current_bytecode(),
     }
     print(json.dumps(facts))

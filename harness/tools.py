@@ -13,7 +13,7 @@ from harness import ROOT
 from harness.process import run
 
 BIN = Path(sys.executable).parent
-"""The virtualenv's bin folder: poetry, ruff, hadolint, pre-commit, cruft, docker-compose."""
+"""The virtualenv's bin folder: poetry, ruff, hadolint, pre-commit, cruft."""
 
 
 @cache

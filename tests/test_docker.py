@@ -23,6 +23,7 @@ from harness.docker import (
     clean_up,
     lifecycle,
     local_engine,
+    readme_commands,
     watch_edits,
 )
 from harness.docker_required import IN_CI
@@ -85,6 +86,7 @@ def served(project, tmp_path_factory):
         return lifecycle(
             ENGINE.compose, project.copy_to(scratch), scratch,
             bytecode=project.answers.level["bytecode_compiler"],
+            commands=readme_commands((project.path / "README.md").read_text()),
         )  # fmt: skip
 
     return once("lifecycle", project, make)
@@ -297,12 +299,29 @@ def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
 
 @ALL
 def test_the_readmes_flask_command_lists_the_apps_routes_in_the_container(served, project):
-    readme = (project.path / "README.md").read_text()
-    assert "`docker compose exec server flask --app hello_service.main routes`" in readme
+    (routes,) = [
+        c for c in readme_commands((project.path / "README.md").read_text()) if "flask" in c
+    ]
     for service in served.services.values():
-        assert re.search(r"^health\s+GET\s+/health\s*$", service.probe["flask_routes"], re.M), (
-            service.probe["flask_routes"]
-        )
+        code, output = service.commands[routes]
+        assert code == 0, f"{service.name}: `{routes}` exited {code}:\n{output}"
+        assert re.search(r"^health\s+GET\s+/health\s*$", output, re.M), output
+
+
+@LOCKED_DOWN
+def test_the_readmes_python_commands_answer_in_the_shell_less_container(served, project):
+    commands = [
+        c for c in readme_commands((project.path / "README.md").read_text()) if "python" in c
+    ]
+    assert len(commands) == 2, commands  # the health and the installed packages
+    for service in served.services.values():
+        outputs = {}
+        for command in commands:
+            code, outputs[command] = service.commands[command]
+            assert code == 0, f"{service.name}: `{command}` exited {code}:\n{outputs[command]}"
+        health, packages = outputs.values()
+        assert '{"status":"ok"}' in health.replace(" ", ""), health
+        assert re.search(r"^gunicorn==\d", packages, re.M), packages
 
 
 @ALL

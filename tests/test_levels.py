@@ -91,7 +91,8 @@ def test_every_level_runs_gunicorn_in_exec_form_from_app_workdir(project):
     cmd = dockerfile.cmd()
     gunicorn = cmd.index("gunicorn")
     assert cmd[gunicorn + 1] == "hello_service.main:app"
-    assert cmd[:gunicorn] in ([], ["poetry", "run"])
+    # the README runs Flask's commands as CMD runs Gunicorn: poetry_run says which way
+    assert cmd[:gunicorn] == (["poetry", "run"] if project.answers.facts["poetry_run"] else [])
     assert dockerfile.final.all("WORKDIR")[-1].value == "/app"
 
 
