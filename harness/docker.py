@@ -294,9 +294,11 @@ def image_size(container: str) -> int:
 
 
 # The README's commands that run in the server's container and end on their own: Flask's
-# routes, and Python one-liners (not `shell`, `bash` or a bare `python` prompt)
+# routes, the control socket's workers and Python one-liners (not `shell`, `bash` or a bare
+# `python` prompt)
 README_COMMAND = re.compile(
-    r"`docker compose exec server ((?:[^\s`]+ )*?(?:flask --app [^\s`]+ routes|python -c [^`]+))`"
+    r"`docker compose exec server ((?:[^\s`]+ )*?"
+    r"(?:flask --app [^\s`]+ routes|gunicornc -s [^`]+|python -c [^`]+))`"
 )
 
 

@@ -308,6 +308,16 @@ def test_the_readmes_flask_command_lists_the_apps_routes_in_the_container(served
         assert re.search(r"^health\s+GET\s+/health\s*$", output, re.M), output
 
 
+@ALL
+def test_the_readmes_control_socket_command_lists_the_workers_in_the_container(served, project):
+    readme = (project.path / "README.md").read_text()
+    (workers,) = [c for c in readme_commands(readme) if "gunicornc" in c]
+    for service in served.services.values():
+        code, output = service.commands[workers]
+        assert code == 0, f"{service.name}: `{workers}` exited {code}:\n{output}"
+        assert re.search(r"^Total: [1-9]\d* workers?$", output, re.M), output
+
+
 @LOCKED_DOWN
 def test_the_readmes_python_commands_answer_in_the_shell_less_container(served, project):
     commands = [
