@@ -50,6 +50,7 @@ if TOO_OLD:
     raise ImportError(TOO_OLD)
 
 import json  # noqa: E402
+import locale  # noqa: E402
 import re  # noqa: E402
 import unicodedata  # noqa: E402
 from functools import cache  # noqa: E402
@@ -127,6 +128,15 @@ def as_json(value) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
+def undecoded(text: str) -> bytes | None:
+    """The answer's bytes, when some of them were not text in the locale's encoding (Python
+    keeps such bytes as lone surrogates, U+DC80 to U+DCFF: a UTF-8 name typed under the C
+    locale); else None."""
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text.encode("utf-8", "surrogateescape")
+    return None
+
+
 def line_breaking(text):
     """Characters that would end a line or hide in one: C0/C1 controls, separators, and the
     byte order mark (a Dockerfile value cannot hold one, nor escape it)."""
@@ -144,6 +154,17 @@ def free_text_problems(answers):
         value = answers[field]
         if not isinstance(value, str):
             yield field, not_text(field, value)
+            continue
+        raw = undecoded(value)
+        if raw is not None:
+            yield (
+                field,
+                (
+                    f"{field} {raw!r} is not text in this terminal's encoding "
+                    f"({locale.getpreferredencoding(False)}). Run cookiecutter in a UTF-8 "
+                    "locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1, or type it in ASCII."
+                ),
+            )
             continue
         bad = line_breaking(value)
         if bad:

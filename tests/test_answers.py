@@ -463,6 +463,19 @@ def test_control_characters_in_one_line_answers_are_refused(field, character, tm
     assert errors[0].startswith(f"ERROR: {field} ") and "one line" in errors[0]
 
 
+@pytest.mark.parametrize("field", FREE_TEXT)
+def test_an_answer_typed_in_utf_8_under_the_c_locale_is_refused_naming_the_fix(
+    field, tmp_path, capfd
+):
+    # "Café" typed in UTF-8 and read as ASCII: Python keeps the two bytes as lone surrogates
+    typed = b"Caf\xc3\xa9".decode("ascii", "surrogateescape")
+    value = {"author_email": f"{typed}@example.com"}.get(field, typed)
+    errors = refused_bake(tmp_path, capfd, **{field: value})
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"ERROR: {field} b'Caf\\xc3\\xa9"), errors
+    assert "LC_ALL=C.UTF-8" in errors[0] and "PYTHONUTF8=1" in errors[0], errors
+
+
 def test_emoji_and_rare_cjk_round_trip_into_pyproject_labels_and_readme(tmp_path):
     answers = {
         "project_name": "Café 😀 𠀋 Service",
