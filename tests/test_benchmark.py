@@ -60,6 +60,14 @@ def test_benchmark_smoke_run_shows_progress(smoke):
 
 
 @reads_the_smoke_run
+def test_benchmark_starts_and_stops_the_subjects_once_every_build_is_measured(smoke):
+    printed = smoke[1]
+    built = printed.index(f"1/1 {SMOKE_LEVEL} #1")
+    assert built < printed.index("start and stop: run 1/1, cycle 1/2")
+    assert "start and stop: run 1/1, cycle 2/2" in printed
+
+
+@reads_the_smoke_run
 def test_benchmark_progress_holds_no_next_steps_of_its_scratch_projects(smoke):
     assert "Next steps" not in smoke[1]
 

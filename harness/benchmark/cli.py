@@ -15,8 +15,11 @@ commonly do it (benchmark/references/docker-init, uv-example), it measures:
   change (one small extra dependency, locked and exported beforehand)
 - image size, per service
 - time from `docker compose up` to the first 200 answer, per service, and
-  `docker compose down` time: the median of several up-and-down cycles per
-  repetition (--start-stop-cycles), since each takes well under a second
+  `docker compose down` time: once every build is measured, every subject is
+  built once more and the subjects are started and stopped in turn, in a new
+  order each cycle, so that they all meet the machine in the same state; each
+  repetition gets the medians of its own cycles (--start-stop-cycles), since
+  each takes well under a second
 - throughput of GET / for a fixed time at a fixed concurrency, from loopback,
   with the error count
 
@@ -46,7 +49,14 @@ from pathlib import Path
 
 from harness import ROOT
 from harness.benchmark import prepare, report
-from harness.benchmark.measure import Prepared, base_images, machine_facts, measure_once, say
+from harness.benchmark.measure import (
+    Prepared,
+    base_images,
+    machine_facts,
+    measure_once,
+    say,
+    start_stop,
+)
 from harness.benchmark.model import Result, Run, Settings, SubjectResult
 from harness.docker import Engine, local_engine
 from harness.matrix import DEFAULT_PYTHON, PYTHONS, SERIES
@@ -133,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         python=args.python, repetitions=args.repetitions, smoke=args.smoke,
         load_seconds=args.load_seconds, concurrency=args.concurrency,
-        start_stop_cycles=args.start_stop_cycles,
+        start_stop_cycles=args.start_stop_cycles, start_stop_interleaved=True,
         order_seed=random.randrange(2**32) if args.seed is None else args.seed,
         cold="build --no-cache" if args.smoke else "docker builder prune --all",
     )  # fmt: skip
@@ -207,6 +217,7 @@ def measure_all(
                 f"{run.cold_build_s:.1f} s, code change {run.source_build_s:.1f} s, "
                 f"{run.services['server'].image_mb:.0f} MB (about {eta / 60:.0f} min left)"
             )
+    start_stop(prepared, runs, settings, command, scratch)
     return runs
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -52,20 +54,29 @@ def timed_build(compose: Compose, *extra: str) -> float:
     return time.monotonic() - started
 
 
-def measure_once(
-    prepared: Prepared, settings: Settings, command: tuple[str, ...], scratch: Path
-) -> Run:
-    """Build cold, rebuild three ways, serve, load and stop a fresh copy of the project."""
+def compose_for(prepared: Prepared, settings: Settings, command: tuple[str, ...], work: Path
+                ) -> Compose:  # fmt: skip
+    """A fresh copy of the baked project in `work`, under a compose project name of its own."""
     subject = prepared.subject
-    work = scratch / f"run-{subject.name}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     path = Path(shutil.copytree(prepared.project, work / prepared.project.name))
     build_args = {"PYTHON_VERSION": settings.python, "UV_VERSION": TOOLS["uv"]}
-    compose = Compose(
+    return Compose(
         command, path, work, name=f"bench-{subject.name}"[:48] + f"-{uuid.uuid4().hex[:8]}",
         build_args=build_args if subject.kind == "reference" else None,
     )  # fmt: skip
+
+
+def measure_once(
+    prepared: Prepared, settings: Settings, command: tuple[str, ...], scratch: Path
+) -> Run:
+    """Build cold, rebuild three ways, load and rebuild a fresh copy of the project.
+    Its start and stop times are measured afterwards, by start_stop()."""
+    subject = prepared.subject
+    work = scratch / f"run-{subject.name}"
+    compose = compose_for(prepared, settings, command, work)
+    path = compose.project_dir
     result = Run()
     try:
         compose("down", "--rmi", "local", "--volumes", "--remove-orphans", timeout=300)
@@ -78,7 +89,7 @@ def measure_once(
         main = source_file(path)
         main.write_text(main.read_text() + '\nBENCHMARK_EDIT = "a source-only change"\n')
         result.source_build_s = timed_build(compose)
-        serve(compose, result, settings)
+        load_each(compose, result, settings)
         for name, content in prepared.dependency_change.items():
             (path / name).write_bytes(content)
         result.dependency_build_s = timed_build(compose)
@@ -92,40 +103,75 @@ def measure_once(
     return result
 
 
-def serve(compose: Compose, result: Run, settings: Settings) -> None:
-    """`up` to the first 200 of every service, then `down`, timed, several times over;
-    each service under load in the last cycle. Start and stop times are medians."""
-    ready: dict[str, list[float]] = {service: [] for service in compose.services}
-    downs = []
-    for cycle in range(settings.start_stop_cycles):
-        started = time.monotonic()
-        compose("up", "--detach", "--no-build", timeout=BUILD_TIMEOUT)
-        ports = {service: compose.port(service) for service in compose.services}
-        for service, port in ports.items():
-            ready[service].append(first_200(port, started))
-        if cycle == settings.start_stop_cycles - 1:
-            load_each(compose, ports, ready, result, settings)
-        started = time.monotonic()
-        compose("down", timeout=120)
-        downs.append(time.monotonic() - started)
-    result.down_s = statistics.median(downs)
-
-
-def load_each(
-    compose: Compose, ports: dict[str, int], ready: dict[str, list[float]], result: Run,
-    settings: Settings,
-) -> None:  # fmt: skip
-    """Load each service in turn, once every service is up."""
+def load_each(compose: Compose, result: Run, settings: Settings) -> None:
+    """`up`, then load each service in turn, once every service answers; `down`."""
+    started = time.monotonic()
+    compose("up", "--detach", "--no-build", timeout=BUILD_TIMEOUT)
+    ports = {service: compose.port(service) for service in compose.services}
+    for port in ports.values():
+        first_200(port, started)
     for service, port in ports.items():
         container = compose.container(service)
         sent = load(port, settings.concurrency, settings.load_seconds)
         result.services[service] = ServiceRun(
             image_mb=image_size(container) / 1e6,
-            first_200_s=statistics.median(ready[service]),
+            first_200_s=math.nan,  # start_stop() measures it
             rps=sent.requests / sent.seconds,
             requests=sent.requests,
             errors=sent.errors + sent.non_2xx,
         )
+    compose("down", timeout=120)
+
+
+def start_stop(
+    prepared: list[Prepared], runs: dict[Subject, list[Run]], settings: Settings,
+    command: tuple[str, ...], scratch: Path,
+) -> None:  # fmt: skip
+    """`up` to the first 200 of every service, and `down`, of every subject, interleaved.
+
+    Once every subject's builds are measured, each is built once more and kept, and
+    the subjects are started and stopped in turn, in an order shuffled anew in every
+    cycle, so that each subject meets the machine in the same state as the others:
+    sub-second figures measured minutes apart, each right after its own builds,
+    would differ by the machine's drift as much as by the subjects. Each run gets
+    the medians of its own `start_stop_cycles` cycles."""
+    rng = random.Random(None if settings.order_seed is None else settings.order_seed + 1)
+    composes: dict[Subject, Compose] = {}
+    try:
+        for one in prepared:
+            say(f"start and stop: building {one.subject.name}")
+            work = scratch / f"start-stop-{one.subject.name}"
+            compose = compose_for(one, settings, command, work)
+            composes[one.subject] = compose
+            compose("build", timeout=BUILD_TIMEOUT)
+        for repetition in range(settings.repetitions):
+            ready = {s: {service: [] for service in c.services} for s, c in composes.items()}
+            downs: dict[Subject, list[float]] = {subject: [] for subject in composes}
+            for cycle in range(settings.start_stop_cycles):
+                say(f"start and stop: run {repetition + 1}/{settings.repetitions}, "
+                    f"cycle {cycle + 1}/{settings.start_stop_cycles}")  # fmt: skip
+                order = list(composes)
+                if settings.order_seed is not None:
+                    rng.shuffle(order)
+                for subject in order:
+                    compose = composes[subject]
+                    started = time.monotonic()
+                    compose("up", "--detach", "--no-build", timeout=BUILD_TIMEOUT)
+                    for service in compose.services:
+                        ready[subject][service].append(first_200(compose.port(service), started))
+                    started = time.monotonic()
+                    compose("down", timeout=120)
+                    downs[subject].append(time.monotonic() - started)
+            for subject in composes:
+                measured = runs[subject][repetition]
+                measured.down_s = statistics.median(downs[subject])
+                for service, seconds in ready[subject].items():
+                    measured.services[service].first_200_s = statistics.median(seconds)
+    finally:
+        for subject, compose in composes.items():
+            if left := clean_up(compose, []):
+                say(f"left behind by {subject.name}: {', '.join(left)}")
+            shutil.rmtree(compose.project_dir.parent, ignore_errors=True)
 
 
 def machine_facts(command: tuple[str, ...]) -> Machine:

@@ -111,6 +111,9 @@ class Settings:
     cold: str  # how a cold build was made cold
     # `up`-to-first-answer and `down` are medians of this many cycles per run
     start_stop_cycles: int = 1
+    # those cycles start and stop every subject in turn, after the builds (False: each
+    # subject's own cycles, right after its own builds, as results before 2026-12-06)
+    start_stop_interleaved: bool = False
     # each repetition measures the subjects in an order shuffled with this seed
     # (None: the order they were listed in)
     order_seed: int | None = None

@@ -248,6 +248,14 @@ def table_row(row: Row) -> str:
 
 
 def start_stop_note(settings: Settings) -> str:
+    if settings.start_stop_interleaved:
+        cycles = settings.start_stop_cycles
+        return (
+            "; `up` to the first 200 and `down` are measured once every build is, with "
+            "every subject started and stopped in turn, in a new order each cycle, "
+            f"and each run gets the median{'s' if cycles > 1 else ''} of its own "
+            f"{cycles} cycle{'s' if cycles > 1 else ''}"
+        )
     if settings.start_stop_cycles == 1:
         return ""
     return (
