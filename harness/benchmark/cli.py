@@ -215,7 +215,8 @@ def measure_all(
             say(
                 f"{done}/{total} {one.subject.name} #{repetition + 1}: cold "
                 f"{run.cold_build_s:.1f} s, code change {run.source_build_s:.1f} s, "
-                f"{run.services['server'].image_mb:.0f} MB (about {eta / 60:.0f} min left)"
+                f"{run.services['server'].image_mb:.0f} MB (about {eta / 60:.0f} min of builds "
+                "left, then the starts and stops)"
             )
     start_stop(prepared, runs, settings, command, scratch)
     return runs

@@ -144,12 +144,16 @@ def start_stop(
             compose = compose_for(one, settings, command, work)
             composes[one.subject] = compose
             compose("build", timeout=BUILD_TIMEOUT)
+        cycles, started_cycles = settings.repetitions * settings.start_stop_cycles, time.monotonic()
         for repetition in range(settings.repetitions):
             ready = {s: {service: [] for service in c.services} for s, c in composes.items()}
             downs: dict[Subject, list[float]] = {subject: [] for subject in composes}
             for cycle in range(settings.start_stop_cycles):
+                done = repetition * settings.start_stop_cycles + cycle
+                eta = (time.monotonic() - started_cycles) / done * (cycles - done) if done else None
                 say(f"start and stop: run {repetition + 1}/{settings.repetitions}, "
-                    f"cycle {cycle + 1}/{settings.start_stop_cycles}")  # fmt: skip
+                    f"cycle {cycle + 1}/{settings.start_stop_cycles}"
+                    + (f" (about {eta / 60:.0f} min left)" if eta is not None else ""))  # fmt: skip
                 order = list(composes)
                 if settings.order_seed is not None:
                     rng.shuffle(order)
