@@ -19,10 +19,10 @@ from harness.benchmark.cli import (
     EVERY_SUBJECT,
     NUMBERS,
     SMOKE_LEVEL,
-    orders,
     output_folder,
     parse_args,
 )
+from harness.benchmark.measure import orders
 from harness.benchmark.model import Settings
 from harness.benchmark.report import EVERY_OTHER, SMOKE_NOTE, Comparison, Verdict
 from harness.docker import local_engine
@@ -178,6 +178,14 @@ def test_benchmark_shuffles_every_repetition_and_a_seed_repeats_the_order():
     assert len(shuffled) == 3 and all(sorted(order) == sorted(subjects) for order in shuffled)
     assert len({tuple(order) for order in shuffled}) == 3
     assert orders(subjects, order_settings(7)) == shuffled
+
+
+def test_benchmark_start_stop_cycles_get_orders_of_their_own_from_the_same_seed():
+    subjects = [f"subject-{n}" for n in range(12)]
+    cycles = orders(subjects, order_settings(7), rounds=15, stream=1)
+    assert len(cycles) == 15 and all(sorted(order) == sorted(subjects) for order in cycles)
+    assert cycles[:3] != orders(subjects, order_settings(7))
+    assert orders(subjects, order_settings(7), rounds=15, stream=1) == cycles
 
 
 def test_benchmark_results_without_a_seed_keep_the_listed_order():

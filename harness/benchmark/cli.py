@@ -54,8 +54,10 @@ from harness.benchmark.measure import (
     base_images,
     machine_facts,
     measure_once,
+    orders,
     say,
     start_stop,
+    time_left,
 )
 from harness.benchmark.model import Result, Run, Settings, SubjectResult
 from harness.docker import Engine, local_engine
@@ -211,28 +213,14 @@ def measure_all(
             run = measure_once(one, settings, command, scratch)
             runs[one.subject].append(run)
             done = sum(len(r) for r in runs.values())
-            eta = (time.monotonic() - started) / done * (total - done)
             say(
                 f"{done}/{total} {one.subject.name} #{repetition + 1}: cold "
                 f"{run.cold_build_s:.1f} s, code change {run.source_build_s:.1f} s, "
-                f"{run.services['server'].image_mb:.0f} MB (about {eta / 60:.0f} min of builds "
-                "left, then the starts and stops)"
+                f"{run.services['server'].image_mb:.0f} MB (builds: "
+                f"{time_left(started, done, total)}, then the starts and stops)"
             )
     start_stop(prepared, runs, settings, command, scratch)
     return runs
-
-
-def orders(subjects: list, settings: Settings) -> list[list]:
-    """The order of the subjects in each repetition: shuffled anew each time with
-    the run's seed, so no subject always follows the same one."""
-    rng = random.Random(settings.order_seed)
-    shuffled = []
-    for _ in range(settings.repetitions):
-        order = list(subjects)
-        if settings.order_seed is not None:
-            rng.shuffle(order)
-        shuffled.append(order)
-    return shuffled
 
 
 def publish(result: Result, output: Path) -> None:

@@ -135,7 +135,6 @@ def start_stop(
     sub-second figures measured minutes apart, each right after its own builds,
     would differ by the machine's drift as much as by the subjects. Each run gets
     the medians of its own `start_stop_cycles` cycles."""
-    rng = random.Random(None if settings.order_seed is None else settings.order_seed + 1)
     composes: dict[Subject, Compose] = {}
     try:
         for one in prepared:
@@ -144,20 +143,19 @@ def start_stop(
             compose = compose_for(one, settings, command, work)
             composes[one.subject] = compose
             compose("build", timeout=BUILD_TIMEOUT)
-        cycles, started_cycles = settings.repetitions * settings.start_stop_cycles, time.monotonic()
+        per_run = settings.start_stop_cycles
+        cycles = settings.repetitions * per_run
+        # its own stream of the run's seed: not the builds' orders again
+        cycle_orders, started_cycles = orders(list(composes), settings, cycles, 1), time.monotonic()
         for repetition in range(settings.repetitions):
             ready = {s: {service: [] for service in c.services} for s, c in composes.items()}
             downs: dict[Subject, list[float]] = {subject: [] for subject in composes}
-            for cycle in range(settings.start_stop_cycles):
-                done = repetition * settings.start_stop_cycles + cycle
-                eta = (time.monotonic() - started_cycles) / done * (cycles - done) if done else None
+            for cycle in range(per_run):
+                done = repetition * per_run + cycle
+                left = time_left(started_cycles, done, cycles)
                 say(f"start and stop: run {repetition + 1}/{settings.repetitions}, "
-                    f"cycle {cycle + 1}/{settings.start_stop_cycles}"
-                    + (f" (about {eta / 60:.0f} min left)" if eta is not None else ""))  # fmt: skip
-                order = list(composes)
-                if settings.order_seed is not None:
-                    rng.shuffle(order)
-                for subject in order:
+                    f"cycle {cycle + 1}/{per_run}" + (f" ({left})" if left else ""))  # fmt: skip
+                for subject in cycle_orders[done]:
                     compose = composes[subject]
                     started = time.monotonic()
                     compose("up", "--detach", "--no-build", timeout=BUILD_TIMEOUT)
@@ -176,6 +174,31 @@ def start_stop(
             if left := clean_up(compose, []):
                 say(f"left behind by {subject.name}: {', '.join(left)}")
             shutil.rmtree(compose.project_dir.parent, ignore_errors=True)
+
+
+def orders(subjects: list, settings: Settings, rounds: int | None = None, stream: int = 0
+           ) -> list[list]:  # fmt: skip
+    """The order of the subjects in each of `rounds` rounds (default: one per
+    repetition), shuffled anew each time with the run's seed, so no subject always
+    follows the same one. `stream` offsets the seed, so another phase of the same run
+    gets orders of its own. Without a seed: the order they were listed in."""
+    seed = settings.order_seed
+    rng = random.Random(None if seed is None else seed + stream)
+    shuffled = []
+    for _ in range(settings.repetitions if rounds is None else rounds):
+        order = list(subjects)
+        if seed is not None:
+            rng.shuffle(order)
+        shuffled.append(order)
+    return shuffled
+
+
+def time_left(started: float, done: int, total: int) -> str:
+    """How long until `total` steps are done, at the pace of the `done` since
+    `started` ("about N min left"); empty before the first is done."""
+    if not done:
+        return ""
+    return f"about {(time.monotonic() - started) / done * (total - done) / 60:.0f} min left"
 
 
 def machine_facts(command: tuple[str, ...]) -> Machine:
