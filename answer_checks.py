@@ -213,7 +213,7 @@ def not_text(field: str, value: object) -> str:
             f"{field} must be text, not empty: YAML reads a missing value, null and ~ as "
             f'nothing. Give text in quotes {where}, e.g. {field}: "Hello".'
         )
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # not int | float: bakes run on Python 3.9
         return (
             f"{field} must be text, not the number {value!r}. Quote it {where}, "
             f'e.g. {field}: "{value}".'

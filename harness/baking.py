@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from harness import ROOT
+from harness.matrix import COOKIECUTTER
 
 TRACEBACK = "Traceback (most recent call last):"
 """How Python starts a traceback: a refusal prints none (an answer may hold "Traceback")."""
@@ -48,3 +50,16 @@ def refused_bake(output: Path, capfd, **answers: object) -> list[str]:
     assert not list(output.iterdir()), f"a refused bake left {list(output.iterdir())}"
     assert TRACEBACK not in err, err
     return [line for line in err.splitlines() if line.startswith("ERROR: ")]
+
+
+def replay_of(folder: Path, **changes: object) -> Path:
+    """A replay file in `folder`, with the default answers and the template's own private
+    data, `changes` over them: what cookiecutter --replay-file reads, unchecked."""
+    context = {
+        key: value[0] if isinstance(value, list) and not key.startswith("_") else value
+        for key, value in COOKIECUTTER.items()
+    }
+    context.update({"project_slug": "hello-service", "package_name": "hello_service", **changes})
+    path = folder / "replay.json"
+    path.write_text(json.dumps({"cookiecutter": context}), encoding="utf-8")
+    return path

@@ -27,7 +27,7 @@ from markdown_it import MarkdownIt
 
 import answer_checks
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import TRACEBACK, bake_into, refused_bake
+from harness.baking import TRACEBACK, bake_into, refused_bake, replay_of
 from harness.docker import engine
 from harness.dockerfiles import parse
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
@@ -853,18 +853,6 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
 
 
 # --- A replay file gives every value, private data included, unchecked by cookiecutter -----
-
-
-def replay_of(tmp_path: Path, **changes) -> Path:
-    """A replay file with the default answers and the template's own private data."""
-    context = {
-        key: value[0] if isinstance(value, list) and not key.startswith("_") else value
-        for key, value in COOKIECUTTER.items()
-    }
-    context.update({"project_slug": "hello-service", "package_name": "hello_service", **changes})
-    path = tmp_path / "replay.json"
-    path.write_text(json.dumps({"cookiecutter": context}), encoding="utf-8")
-    return path
 
 
 def bake_replay(tmp_path: Path, **changes) -> Path:

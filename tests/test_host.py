@@ -7,15 +7,17 @@ bake: each stops with one line naming what to upgrade.
 from __future__ import annotations
 
 import os
-import sys
+import shutil
 from pathlib import Path
 
 import pytest
 
-from answer_checks import host_problem
+from answer_checks import MIN_COOKIECUTTER, MIN_PYTHON, host_problem
 from harness import ROOT
+from harness.baking import TRACEBACK, replay_of
+from harness.docker_required import IN_CI
 from harness.process import run, start
-from harness.tools import BIN
+from harness.tools import BIN, tool_env
 
 COOKIECUTTER = BIN / "cookiecutter"
 
@@ -39,10 +41,6 @@ def test_an_older_cookiecutter_is_named_with_the_upgrade_command(version):
 def test_a_python_older_than_3_9_is_named():
     problem = host_problem((3, 8), "2.6.0")
     assert "needs Python 3.9 or newer to bake" in problem and "runs on 3.8" in problem
-
-
-def test_this_host_is_new_enough():
-    assert host_problem() is None, sys.version
 
 
 @pytest.mark.parametrize("stdout", ["full disk", "closed pipe"])
@@ -86,3 +84,53 @@ def test_the_next_steps_name_a_project_outside_that_folder_by_its_whole_path(tmp
     shell = {**os.environ, "PWD": str(here)}
     printed = run(bake_command(str(there)), cwd=here, env=shell).stdout.splitlines()
     assert f"  cd {Path(there, 'hello-service').resolve()}" in printed
+
+
+OLDEST = ".".join(map(str, MIN_PYTHON)), ".".join(map(str, MIN_COOKIECUTTER)) + ".0"
+
+
+def oldest_python() -> Path | None:
+    """The oldest Python the template bakes on: one that pyenv built, or one on PATH
+    that runs (pyenv's shim for a version it has not activated does not)."""
+    name = f"python{OLDEST[0]}"
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = [*sorted(pyenv.glob(f"versions/{OLDEST[0]}.*/bin/{name}")), shutil.which(name)]
+    for python in filter(None, candidates):
+        if run([python, "-c", "pass"], check=False, timeout=60).returncode == 0:
+            return Path(python)
+    return None
+
+
+@pytest.fixture(scope="module")
+def oldest_cookiecutter(tmp_path_factory):
+    """The oldest cookiecutter the template bakes with, on the oldest Python, in a virtualenv."""
+    python = oldest_python()
+    if python is None:
+        why = f"no Python {OLDEST[0]} on PATH or in pyenv"
+        if IN_CI:
+            pytest.fail(f"CI bakes on the oldest Python the README names: {why}", pytrace=False)
+        pytest.skip(why)
+    venv = tmp_path_factory.mktemp("oldest") / "venv"
+    run([python, "-m", "venv", venv], timeout=120)
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         f"cookiecutter=={OLDEST[1]}"], env=tool_env(), timeout=600)  # fmt: skip
+    return venv / "bin" / "cookiecutter"
+
+
+def test_the_oldest_python_and_cookiecutter_the_readme_names_bake_the_defaults(
+    oldest_cookiecutter, tmp_path
+):
+    run([oldest_cookiecutter, "--no-input", ROOT, "--output-dir", tmp_path], timeout=300)
+    assert (tmp_path / "hello-service" / "Dockerfile").is_file()
+
+
+def test_the_oldest_python_refuses_a_bad_answer_with_one_line_naming_it(
+    oldest_cookiecutter, tmp_path
+):
+    replay = replay_of(tmp_path, description=5)
+    bake = [oldest_cookiecutter, "--replay-file", replay, ROOT, "--output-dir", tmp_path / "out"]
+    refused = run(bake, check=False, timeout=300)
+    assert refused.returncode != 0
+    assert "ERROR: description must be text, not the number 5." in refused.stderr
+    assert TRACEBACK not in refused.stderr
+    assert not (tmp_path / "out").exists()
