@@ -239,8 +239,11 @@ def level(cookiecutter: dict) -> dict:
     # The project's files besides the code that the image build sees and reads: what an
     # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A
     # deny-list admits every file, so the lock and pyproject.toml always reach its build.
+    # The image installs the package (`pip install .`), which needs its metadata; with the
+    # code on PYTHONPATH it imports it from /app/src instead
+    facts["package_built"] = not facts["pythonpath_src"]
     build_files = ["gunicorn.conf.py"]
-    if not (facts["allow_list"] and facts["pythonpath_src"]):  # the package is built
+    if facts["package_built"] or not facts["allow_list"]:
         build_files.append("pyproject.toml")
     if not (facts["allow_list"] and facts["requirements"]):
         build_files.append("poetry.lock")

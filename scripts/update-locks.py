@@ -133,8 +133,6 @@ def every_python():
 
 def locked_import_names():
     """Import names (and normalised names) of every package in the shipped locks."""
-    import tomllib
-
     pins = set()
     for lock in sorted(LOCKS.glob("*/poetry.lock")):
         for package in tomllib.loads(lock.read_text())["package"]:

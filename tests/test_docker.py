@@ -96,7 +96,9 @@ ALL = on_docker()
 ALLOW_LIST = on_docker(lambda answers: answers.facts["allow_list"])
 PSYCOPG2 = on_docker(lambda answers: answers.facts["psycopg2"])
 LOCKED_DOWN = on_docker(lambda answers: answers.facts["locked_down"])
-NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["locked_down"])
+HEALTH_CHECK = on_docker(lambda answers: answers.facts["health_check"])
+RUNS_AS_ITS_USER = on_docker(lambda answers: answers.facts["user_id"] is not None)
+NO_HEALTH_CHECK = on_docker(lambda answers: not answers.facts["health_check"])
 RUNTIME_FILES = on_docker(lambda answers: answers.facts["runtime_files"])
 SERVER_IMPORTS_BYTECODE = on_docker(lambda answers: answers.level["bytecode_compiler"])
 # The proxy and Compose Watch runs: every level, on the default Python
@@ -212,13 +214,13 @@ def test_psycopg2_is_built_from_source_and_loads_the_system_libpq(served):
         assert int(major) * 10000 + int(minor) == facts["libpq_version"]
 
 
-@LOCKED_DOWN
-def test_locked_down_level_runs_as_non_root(served):
-    assert served.services["server"].probe["pid1"]["uid"] != 0
+@RUNS_AS_ITS_USER
+def test_a_level_with_a_user_runs_as_that_user(served, project):
+    assert served.services["server"].probe["pid1"]["uid"] == project.facts["user_id"]
 
 
-@LOCKED_DOWN
-def test_locked_down_level_becomes_healthy(served):
+@HEALTH_CHECK
+def test_a_level_with_a_health_check_becomes_healthy(served):
     assert served.services["server"].health_state == "healthy"
 
 

@@ -255,9 +255,9 @@ def test_step6_slim_variant_adds_build_tools_with_apt_before_installing(project)
 @STEP6
 def test_step6_compose_runs_full_on_8000_and_slim_on_8001(project):
     services = yaml.safe_load((project.path / "compose.yaml").read_text())["services"]
-    assert services["server"]["ports"] == ["8000:8000"]
+    assert services["server"]["ports"] == ["127.0.0.1:8000:8000"]
     assert services["server-slim"]["build"]["dockerfile"] == "slim.Dockerfile"
-    assert services["server-slim"]["ports"] == ["8001:8000"]
+    assert services["server-slim"]["ports"] == ["127.0.0.1:8001:8000"]
 
 
 @EXTRA1
@@ -507,6 +507,30 @@ def test_production_hardened_compose_restarts_the_server_unless_stopped(project)
 @HARDENED
 def test_production_hardened_compose_checks_health_with_the_image_s_python(project):
     assert compose_server(project)["healthcheck"]["test"][:2] == ["CMD", "python"]
+
+
+def installs_the_dev_group(project) -> bool:
+    """Whether the image's own stage runs a `poetry install` of every group not optional."""
+    runs = [run.value for run in parse(project.path / "Dockerfile").final.all("RUN")]
+    return any("poetry install" in run and "--only" not in run for run in runs)
+
+
+@EVERY_LEVEL
+def test_the_dev_group_is_in_the_image_exactly_where_the_level_says(project):
+    assert installs_the_dev_group(project) == project.facts["dev_in_image"]
+
+
+@EVERY_LEVEL
+def test_pyproject_says_the_dev_group_stays_out_of_the_image_only_where_it_does(project):
+    says_out = "never in the image" in (project.path / "pyproject.toml").read_text()
+    assert says_out != installs_the_dev_group(project)
+
+
+@EVERY_LEVEL
+def test_the_image_and_its_compose_service_check_health_exactly_where_the_level_says(project):
+    checks = bool(parse(project.path / "Dockerfile").final.all("HEALTHCHECK"))
+    assert checks == project.facts["health_check"]
+    assert ("healthcheck" in compose_server(project)) == checks
 
 
 @EVERY_LEVEL

@@ -1,7 +1,8 @@
 """Gunicorn settings, read from the environment with container-sane defaults.
 
 Gunicorn loads ./gunicorn.conf.py from its working directory by itself: in the
-image, and on your machine with `poetry run gunicorn <package>.main:app`.
+image, and on your machine with
+`poetry run gunicorn {{ cookiecutter.package_name }}.main:app`.
 Every variable it reads is listed in .env.example.
 """
 

@@ -35,8 +35,8 @@ RUN --mount=type=bind,source=poetry.lock,target=/tmp/poetry.lock \
 # first, so files and volumes get predictable ownership.
 FROM python:{{ cookiecutter.python_version }}-slim AS system
 RUN --mount=type=bind,source=runtime_files.py,target=/tmp/runtime_files.py \
-    groupadd --gid 10001 app \
-    && useradd --no-log-init --uid 10001 --gid app \
+    groupadd --gid {{ (cookiecutter | level).user_id }} app \
+    && useradd --no-log-init --uid {{ (cookiecutter | level).user_id }} --gid app \
        --home-dir /nonexistent --shell /usr/sbin/nologin app \
     && python /tmp/runtime_files.py /runtime
 
@@ -86,7 +86,7 @@ RUN ["python", "-c", "from {{ cookiecutter.package_name }}.main import app"]
 
 # After the build steps, which write bytecode on purpose: the container never does
 {{ python_env() }}
-USER 10001:10001
+USER {{ (cookiecutter | level).user_id }}:{{ (cookiecutter | level).user_id }}
 EXPOSE 8000
 
 # Standard library only: the image has no curl, and no shell
