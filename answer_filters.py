@@ -249,6 +249,8 @@ def level(cookiecutter: dict) -> dict:
         build_files.append("poetry.lock")
     if facts["requirements"]:
         build_files.append("requirements.txt")
+    if facts["build_requirements"]:
+        build_files.append("build-requirements.txt")
     if facts["lock_exporter"]:
         build_files.append("export_requirements.py")
     if facts["bytecode_compiler"]:

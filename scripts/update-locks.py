@@ -28,6 +28,12 @@ neither on PATH nor an image here keeps the list the table already has for it
 (a patch release rarely adds a module: 3.13's added _apple_support), and the
 script says so; one the table does not have yet stops it first.
 
+It also rewrites templates/locks/build-requirements.txt, the image build's own
+tool (uv, at _tools.uv) with the sha256 of every file of that release, as the
+package index lists them.
+
+    .venv/bin/python scripts/update-locks.py --build-requirements-only
+
 The locks decide ruff's version: when it moves, the script says so, and
 _tools.ruff in cookiecutter.json (the pre-commit hooks' ruff) and the ruff
 pin of requirements-test.txt follow it.
@@ -55,7 +61,7 @@ except ModuleNotFoundError:
 from harness.baking import bake_into
 from harness.matrix import LEVEL_FACTS, PYTHONS, TOOLS
 from harness.process import run
-from harness.tools import BIN, IN_PROJECT, poetry, poetry_export, tool_env
+from harness.tools import BIN, IN_PROJECT, index_simple_url, poetry, poetry_export, tool_env
 
 LOCKS = ROOT / "templates" / "locks"
 
@@ -174,6 +180,46 @@ def write_reserved_names(stdlib, keywords):
     print(f"wrote {target.relative_to(ROOT)}")
 
 
+BUILD_REQUIREMENTS_HEADER = """\
+# The image build's own tool, pinned with the hash of every file of its
+# release: the Dockerfile's pip install --require-hashes installs it only if
+# the file it downloads is one of these. Dependabot proposes its updates.
+"""
+
+
+def write_build_requirements():
+    """uv at _tools.uv, with the sha256 of each of its release's files, from the index's
+    JSON simple API (PEP 691)."""
+    import urllib.request
+
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+    from packaging.version import Version
+
+    version = TOOLS["uv"]
+    request = urllib.request.Request(
+        index_simple_url() + "uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        files = json.load(answer)["files"]
+
+    def release(name):
+        parse = parse_wheel_filename if name.endswith(".whl") else parse_sdist_filename
+        try:
+            return parse(name)[1]
+        except ValueError:  # neither a wheel's nor an sdist's name
+            return None
+
+    hashes = sorted(
+        f["hashes"]["sha256"] for f in files if release(f["filename"]) == Version(version)
+    )
+    if not hashes:
+        sys.exit(f"update-locks.py: the package index lists no files of uv {version}")
+    lines = [f"uv=={version}", *(f"    --hash=sha256:{sha}" for sha in hashes)]
+    target = LOCKS / "build-requirements.txt"
+    target.write_text(BUILD_REQUIREMENTS_HEADER + " \\\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)} (uv {version}, {len(hashes)} files)")
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,7 +227,14 @@ def main():
     parser.add_argument(
         "--reserved-only", action="store_true", help="rewrite reserved-names.json alone"
     )
+    parser.add_argument(
+        "--build-requirements-only", action="store_true",
+        help="rewrite build-requirements.txt alone",
+    )  # fmt: skip
     options = parser.parse_args()
+    if options.build_requirements_only:
+        write_build_requirements()
+        return 0
     stdlib, keywords = every_python()
     if options.reserved_only:
         write_reserved_names(stdlib, keywords)
@@ -207,6 +260,7 @@ def main():
                 shutil.copyfile(project / name, folder / name)
         print(f"[{lock}] wrote {folder.relative_to(ROOT)}/poetry.lock and requirements.txt")
     write_reserved_names(stdlib, keywords)
+    write_build_requirements()
     say_where_ruff_moved()
     return 0
 

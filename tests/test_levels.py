@@ -335,9 +335,31 @@ def test_production_hardened_builds_with_uv_alone_no_poetry(project):
     assert "poetry" not in system.text() and "uv" not in system.text()
     assert builder.base == f"python:{DEFAULT_PYTHON}"
     tools, _ = builder.all("RUN")
-    assert tools.value.endswith(f" pip install uv=={TOOLS['uv']}")
+    install = "pip install --require-hashes --no-deps -r /tmp/build-requirements.txt"
+    assert tools.value.endswith(f" {install}")
+    mount = "--mount=type=bind,source=build-requirements.txt,target=/tmp/build-requirements.txt"
+    assert mount in tools.flags
     assert "poetry" not in builder.text().replace("poetry.lock", "")
     assert not builder.all("COPY")  # the lock and the exporter are mounted, never copied
+
+
+@for_answers(a for a in every_level() if a.facts["build_requirements"])
+def test_build_requirements_pin_the_templates_uv_with_a_hash_for_every_file(project):
+    lines = (project.path / "build-requirements.txt").read_text().splitlines()
+    pins = [line for line in lines if line and not line.startswith(("#", " "))]
+    assert pins == [f"uv=={TOOLS['uv']} \\"]
+    hashes = [line.strip().removesuffix(" \\") for line in lines if line.startswith(" ")]
+    assert hashes and all(re.fullmatch(r"--hash=sha256:[0-9a-f]{64}", h) for h in hashes)
+    assert len(set(hashes)) == len(hashes)
+
+
+@for_answers(a for a in every_level() if a.facts["build_requirements"])
+def test_every_package_the_build_installs_is_checked_against_a_hash(project):
+    installs = [
+        run.value for stage in parse(project.path / "Dockerfile").stages
+        for run in stage.all("RUN") if "pip install" in run.value
+    ]  # fmt: skip
+    assert installs and all("--require-hashes" in install for install in installs)
 
 
 @HARDENED
@@ -555,6 +577,8 @@ def test_compose_passes_only_build_arguments_the_dockerfile_declares(project):
 UNRELEASED = {tool: f"9{n}.0.{n}" for n, tool in enumerate(TOOLS, start=1)}
 PIN = re.compile(r"\b(poetry|poetry-plugin-export|ruff|uv|pre-commit)==([\w.]+)")
 TODAYS = re.compile("|".join(rf"(?<![\d.]){re.escape(v)}(?!\.?\d)" for v in TOOLS.values()))
+# The locks, which scripts/update-locks.py writes from _tools and the package index
+LOCKS = ("poetry.lock", "requirements.txt", "build-requirements.txt")
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -562,7 +586,7 @@ def test_tool_versions_come_from_one_place(level, tmp_path):
     project = bake_into(tmp_path, docker_level=level, _tools=UNRELEASED)
     pins, todays = set(), {}
     for path in project.rglob("*"):
-        if path.is_file() and path.name not in ("poetry.lock", "requirements.txt"):
+        if path.is_file() and path.name not in LOCKS:
             text = path.read_text()
             pins |= set(PIN.findall(text))
             if found := TODAYS.findall(text):

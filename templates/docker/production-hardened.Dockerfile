@@ -12,9 +12,11 @@ FROM python:{{ cookiecutter.python_version }} AS builder
 ENV UV_PYTHON_DOWNLOADS=never \
     UV_LINK_MODE=copy
 
-# The one build tool, pinned; it depends on nothing in the project
-RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install uv=={{ cookiecutter._tools.uv }}
+# The one build tool, pinned in build-requirements.txt with the hashes of its
+# release's files, which pip checks; only a change to that file reruns this step
+RUN --mount=type=bind,source=build-requirements.txt,target=/tmp/build-requirements.txt \
+    --mount=type=cache,target=/root/.cache/pip \
+    pip install --require-hashes --no-deps -r /tmp/build-requirements.txt
 
 # The main and prod groups of poetry.lock at their locked versions, with a
 # hash for every file (the dev group stays out), installed into /opt/venv with
