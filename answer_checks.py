@@ -41,6 +41,7 @@ def host_problem(python=sys.version_info, cookiecutter: str | None = None) -> st
         return (
             f"this template needs cookiecutter 2.2 or newer, and this is {cookiecutter}: "
             "python3 -m pip install -U cookiecutter"
+            " (pipx upgrade cookiecutter, if pipx installed it)"
         )
     return None
 

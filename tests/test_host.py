@@ -35,7 +35,9 @@ def test_cookiecutter_2_2_or_newer_bakes(version):
 def test_an_older_cookiecutter_is_named_with_the_upgrade_command(version):
     problem = host_problem((3, 11), version)
     assert f"needs cookiecutter 2.2 or newer, and this is {version}" in problem
-    assert problem.endswith("python3 -m pip install -U cookiecutter")
+    assert problem.endswith(
+        "python3 -m pip install -U cookiecutter (pipx upgrade cookiecutter, if pipx installed it)"
+    )
 
 
 def test_a_python_older_than_3_9_is_named():
