@@ -236,12 +236,12 @@ def level(cookiecutter: dict) -> dict:
     # The script that gives the image bytecode for the server's imports, at the level that
     # compiles only those
     facts["bytecode_compiler"] = facts["bytecode"] == "server_imports"
-    # The project's files besides the code that the image build sees and reads: what an
-    # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A
-    # deny-list admits every file, so the lock and pyproject.toml always reach its build.
     # The image installs the package (`pip install .`), which needs its metadata; with the
     # code on PYTHONPATH it imports it from /app/src instead
     facts["package_built"] = not facts["pythonpath_src"]
+    # The project's files besides the code that the image build sees and reads: what an
+    # allow-list .dockerignore admits, and what `docker compose watch` rebuilds on. A
+    # deny-list admits every file, so the lock and pyproject.toml always reach its build.
     build_files = ["gunicorn.conf.py"]
     if facts["package_built"] or not facts["allow_list"]:
         build_files.append("pyproject.toml")

@@ -52,12 +52,16 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import urllib.request
 from pathlib import Path
 
 try:
     from harness import ROOT
 except ModuleNotFoundError:
     sys.exit("update-locks.py: run it with .venv/bin/python, after bash scripts/dev-env")
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
 from harness.baking import bake_into
 from harness.matrix import LEVEL_FACTS, PYTHONS, TOOLS
 from harness.process import run
@@ -180,21 +184,9 @@ def write_reserved_names(stdlib, keywords):
     print(f"wrote {target.relative_to(ROOT)}")
 
 
-BUILD_REQUIREMENTS_HEADER = """\
-# The image build's own tool, pinned with the hash of every file of its
-# release: the Dockerfile's pip install --require-hashes installs it only if
-# the file it downloads is one of these. Dependabot proposes its updates.
-"""
-
-
 def write_build_requirements():
     """uv at _tools.uv, with the sha256 of each of its release's files, from the index's
     JSON simple API (PEP 691)."""
-    import urllib.request
-
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
-    from packaging.version import Version
-
     version = TOOLS["uv"]
     request = urllib.request.Request(
         index_simple_url() + "uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
@@ -216,7 +208,7 @@ def write_build_requirements():
         sys.exit(f"update-locks.py: the package index lists no files of uv {version}")
     lines = [f"uv=={version}", *(f"    --hash=sha256:{sha}" for sha in hashes)]
     target = LOCKS / "build-requirements.txt"
-    target.write_text(BUILD_REQUIREMENTS_HEADER + " \\\n".join(lines) + "\n", encoding="utf-8")
+    target.write_text(" \\\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {target.relative_to(ROOT)} (uv {version}, {len(hashes)} files)")
 
 

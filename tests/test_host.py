@@ -88,15 +88,16 @@ def test_the_next_steps_name_a_project_outside_that_folder_by_its_whole_path(tmp
     assert f"  cd {Path(there, 'hello-service').resolve()}" in printed
 
 
-OLDEST = ".".join(map(str, MIN_PYTHON)), ".".join(map(str, MIN_COOKIECUTTER)) + ".0"
+OLDEST_PYTHON = ".".join(map(str, MIN_PYTHON))
+OLDEST_COOKIECUTTER = ".".join(map(str, MIN_COOKIECUTTER)) + ".0"
 
 
 def oldest_python() -> Path | None:
     """The oldest Python the template bakes on: one that pyenv built, or one on PATH
     that runs (pyenv's shim for a version it has not activated does not)."""
-    name = f"python{OLDEST[0]}"
+    name = f"python{OLDEST_PYTHON}"
     pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    candidates = [*sorted(pyenv.glob(f"versions/{OLDEST[0]}.*/bin/{name}")), shutil.which(name)]
+    candidates = [*sorted(pyenv.glob(f"versions/{OLDEST_PYTHON}.*/bin/{name}")), shutil.which(name)]
     for python in filter(None, candidates):
         if run([python, "-c", "pass"], check=False, timeout=60).returncode == 0:
             return Path(python)
@@ -108,14 +109,14 @@ def oldest_cookiecutter(tmp_path_factory):
     """The oldest cookiecutter the template bakes with, on the oldest Python, in a virtualenv."""
     python = oldest_python()
     if python is None:
-        why = f"no Python {OLDEST[0]} on PATH or in pyenv"
+        why = f"no Python {OLDEST_PYTHON} on PATH or in pyenv"
         if IN_CI:
             pytest.fail(f"CI bakes on the oldest Python the README names: {why}", pytrace=False)
         pytest.skip(why)
     venv = tmp_path_factory.mktemp("oldest") / "venv"
     run([python, "-m", "venv", venv], timeout=120)
     run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         f"cookiecutter=={OLDEST[1]}"], env=tool_env(), timeout=600)  # fmt: skip
+         f"cookiecutter=={OLDEST_COOKIECUTTER}"], env=tool_env(), timeout=600)  # fmt: skip
     return venv / "bin" / "cookiecutter"
 
 
