@@ -176,7 +176,12 @@ def free_text_problems(answers):
                     f"characters ({', '.join(bad)}). Give it on one line, without them."
                 ),
             )
-        elif len(value) > (limit := MAX_TEXT[field])[0]:
+
+
+def length_problems(answers):
+    for field in ONE_LINE:
+        value = answers[field]
+        if len(value) > (limit := MAX_TEXT[field])[0]:
             yield (
                 field,
                 (
@@ -184,19 +189,22 @@ def free_text_problems(answers):
                     f"the {limit[0]} {limit[1]}. Give at most {limit[0]} characters."
                 ),
             )
-    for field, value in answers.items():
-        if field.startswith("_") or not isinstance(value, str) or not JINJA.search(value):
-            continue
-        if field == "package_name" and made_from_slug(answers):
-            continue  # the slug is refused already: fixing it fixes the package name
-        yield (
-            field,
-            (
-                f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft read "
-                "answers again as Jinja templates when the project is updated, so such a "
-                "value cannot survive an update. Leave those character pairs out."
-            ),
-        )
+
+
+def template_marker_problems(answers):
+    """Free text holding Jinja's markers. The slug, package name and choices are refused
+    by their own checks, which admit no braces."""
+    for field in ONE_LINE:
+        value = answers[field]
+        if JINJA.search(value):
+            yield (
+                field,
+                (
+                    f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft "
+                    "read answers again as Jinja templates when the project is updated, so "
+                    "such a value cannot survive an update. Leave those character pairs out."
+                ),
+            )
 
 
 def not_text(field: str, value: object) -> str:
@@ -301,9 +309,10 @@ def name_problems(answers):
         yield ("project_slug", device_slug_problem(slug, answers["project_name"], both))
     if not slug_ok and derived:
         return  # derived from the slug: fixing the slug fixes it
-    # A name nobody typed says where it came from, and how to give one instead
+    # A name that is the one made from the slug says so (typed or not: cookiecutter cannot
+    # tell), and how to give another
     named = f"package_name {package!r}" + (
-        f" (made from project_slug {slug!r}; give package_name yourself to change it)"
+        f" (the name made from project_slug {slug!r}; give another package_name to change it)"
         if derived
         else ""
     )
@@ -570,6 +579,13 @@ def problems(answers):
     found = list(shape_problems(answers)) + list(free_text_problems(answers))
     if found:
         return found
-    for check in (name_problems, metadata_problems, choice_problems):
+    checks = (
+        length_problems,
+        template_marker_problems,
+        name_problems,
+        metadata_problems,
+        choice_problems,
+    )
+    for check in checks:
         found += list(check(answers))
     return found

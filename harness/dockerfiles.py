@@ -91,6 +91,23 @@ class Dockerfile:
         assert isinstance(parsed, list), f"CMD is not in exec form: {value}"
         return parsed
 
+    def context_paths(self) -> set[str]:
+        """The build-context paths the Dockerfile names: COPY sources (not `--from` a stage)
+        and the sources of bind mounts (not `from` an image or stage). `.` is all of it."""
+        paths: set[str] = set()
+        for stage in self.stages:
+            for instruction in stage.instructions:
+                if instruction.keyword in ("COPY", "ADD") and not any(
+                    flag.startswith("--from") for flag in instruction.flags
+                ):
+                    paths |= {w for w in instruction.words[:-1] if not w.startswith("--")}
+                for flag in instruction.flags if instruction.keyword == "RUN" else []:
+                    if flag.startswith("--mount="):
+                        options = dict(o.partition("=")[::2] for o in flag[8:].split(","))
+                        if options.get("type") == "bind" and "from" not in options:
+                            paths.add(options.get("source", "."))
+        return paths
+
     def pip_installs(self) -> list[Instruction]:
         return [i for stage in self.stages for i in stage.all("RUN") if "pip install" in i.value]
 

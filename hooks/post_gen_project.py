@@ -57,7 +57,8 @@ def comparison_copy() -> bool:
 def where() -> str:
     """The project folder (this hook's working directory) as the user's shell can `cd` to it:
     relative to the folder they ran cookiecutter in when it lies below it, else absolute;
-    quoted for a POSIX shell, or for cmd and PowerShell on Windows."""
+    quoted for a POSIX shell, or for cmd on Windows (PowerShell reads that the same unless
+    the path holds `$` or a backtick)."""
     project = Path.cwd()
     path = str(project)
     shell = os.environ.get("PWD")  # a POSIX shell's folder: cookiecutter changes ours, not this

@@ -188,9 +188,12 @@ PLAIN_EMAIL = re.compile(
 
 def refusable(field: str, value: str) -> bool:
     """Whether an answer holds something the README lists as refused: control, line-break or
-    byte-order-mark characters, `{{`/`{%`/`{#`, `<`/`>` in the author fields, or (for the
-    e-mail) anything but a plain address. Only such an answer may be refused."""
+    byte-order-mark characters, `{{`/`{%`/`{#`, `<`/`>` in the author fields, a project name
+    that shows nothing, or (for the e-mail) anything but a plain address. Only such an
+    answer may be refused."""
     if re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\{[{%#]", value):
+        return True
+    if field == "project_name" and answer_checks.shows_nothing(value):
         return True
     if len(value) > answer_checks.MAX_TEXT[field][0]:
         return True
@@ -747,6 +750,12 @@ def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, ca
     assert "update" in errors[0]
 
 
+@pytest.mark.parametrize("description", ["{{ x }}", "x" * 600], ids=["jinja", "too-long"])
+def test_a_refused_description_does_not_hide_a_refused_slug(description, tmp_path, capfd):
+    errors = refused_bake(tmp_path, capfd, description=description, project_slug="Bad Slug")
+    assert [error.split()[1] for error in errors] == ["description", "project_slug"], errors
+
+
 def test_tools_pins_must_be_versions(tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, _tools={"ruff": "0.17.6; curl evil"})
     assert errors and errors[0].startswith("ERROR: _tools.ruff "), errors
@@ -951,5 +960,5 @@ def test_without_an_author_name_the_authors_label_is_the_address(tmp_path):
 
 def test_a_package_name_made_from_the_slug_says_so_when_refused(tmp_path, capfd):
     (error,) = refused_bake(tmp_path, capfd, project_name="Import")
-    assert error.startswith("ERROR: package_name 'import' (made from project_slug ")
-    assert "give package_name yourself" in error
+    assert error.startswith("ERROR: package_name 'import' (the name made from project_slug ")
+    assert "give another package_name" in error
