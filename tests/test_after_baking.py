@@ -89,10 +89,10 @@ def test_cruft_create_records_the_template_and_answers(template_repo, tmp_path):
 
 def readme_link_steps(project: Path, template: Path, commit: str) -> list[str]:
     """The shell lines of the baked README's block that links a plain cookiecutter bake to
-    its template, after `pip install cruft`, with the template's address and the commit
+    its template, after `pipx install cruft`, with the template's address and the commit
     the project was baked from filled in."""
     readme = (project / "README.md").read_text()
-    (block,) = re.findall(r"```bash\npip install cruft\n(.*?)```", readme, re.S)
+    (block,) = re.findall(r"```bash\npipx install cruft[^\n]*\n(.*?)```", readme, re.S)
     address = shlex.quote(str(template))
     return [
         line.replace("<template-url>", address).replace("<commit>", commit)
