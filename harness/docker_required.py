@@ -1,7 +1,8 @@
 """pytest plugin: in CI (CI=true) the Docker tier must run; a skipped Docker test fails.
 
 It also prints the Docker tier's wall time, and which offered Pythons it left out for
-want of base images (3.12 where no image can be pulled). Loaded by conftest.py.
+want of base images (3.12 where no image can be pulled); or that the tier was not selected,
+or skipped whole. Loaded by conftest.py.
 """
 
 from __future__ import annotations
@@ -14,18 +15,26 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 _docker_skips: list[str] = []
 _docker_span: list[float] = []  # start and stop times of every Docker test phase
+_docker_tests: set[str] = set()
 
 
 def pytest_runtest_logreport(report):
     if "docker" not in report.keywords:
         return
     _docker_span.extend((report.start, report.stop))
+    _docker_tests.add(report.nodeid)
     if report.skipped and report.when in {"setup", "call"}:
         _docker_skips.append(report.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _docker_span:
+    if not _docker_span:
+        terminalreporter.write_line(
+            "Docker tier: not run: no Docker test was selected (`-m docker` selects them)"
+        )
+    elif _docker_tests <= set(_docker_skips):
+        terminalreporter.write_line("Docker tier: every test skipped (the skips say why)")
+    else:
         seconds = max(_docker_span) - min(_docker_span)
         terminalreporter.write_line(f"Docker tier: {seconds:.0f} s wall time")
         for python, why in pythons_left_out().items():

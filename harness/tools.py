@@ -17,6 +17,21 @@ BIN = Path(sys.executable).parent
 
 
 @cache
+def local_python(version: str) -> Path | None:
+    """A Python `version` (such as "3.9") on this machine that runs: one that pyenv built,
+    or one on PATH (pyenv's shim for a version it has not activated does not run)."""
+    name = f"python{version}"
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = [*sorted(pyenv.glob(f"versions/{version}.*/bin/{name}")), shutil.which(name)]
+    for python in filter(None, candidates):
+        try:
+            if run([python, "-c", "pass"], check=False, timeout=60).returncode == 0:
+                return Path(python)
+        except OSError:
+            continue
+    return None
+
+
 def index_simple_url() -> str:
     """pip's configured index (PIP_INDEX_URL, pip.conf), else pip's default."""
     url = os.environ.get("PIP_INDEX_URL", "")

@@ -12,8 +12,9 @@ Then it rewrites templates/locks/reserved-names.json, the names
 answer_checks.py refuses as a package name (checked when cookiecutter renders
 the project folder's name, before anything is written):
   stdlib   every offered Python's sys.stdlib_module_names, asked of that
-           Python itself: a local pythonX.Y, else the engine's python:X-slim
-           image (so the table never depends on the Python running cookiecutter)
+           Python itself: a pythonX.Y that pyenv built or on PATH, else the
+           engine's python:X-slim image if it has one (never pulled), so the
+           table never depends on the Python running cookiecutter
   keywords the keywords and soft keywords of every offered Python, asked the
            same way (3.15 adds `lazy`), with those the table already has: a
            Python never gives a keyword back
@@ -23,10 +24,12 @@ the project folder's name, before anything is written):
 
     .venv/bin/python scripts/update-locks.py --reserved-only    # just the table
 
-Every offered Python is asked before anything is written. One that is
-neither on PATH nor an image here keeps the list the table already has for it
-(a patch release rarely adds a module: 3.13's added _apple_support), and the
-script says so; one the table does not have yet stops it first.
+Every offered Python is asked before anything is written, and the names it
+gives are added to those the table has for it: a patch release adds a module
+at most (3.13's added _apple_support), so an older one must not take it back.
+One that is neither in pyenv, on PATH nor an image here keeps the list the
+table already has for it, and the script says so; one the table does not
+have yet stops it first.
 
 It also rewrites templates/locks/build-requirements.txt, the image build's own
 tool (uv, at _tools.uv) with the sha256 of every file of that release, as the
@@ -65,7 +68,15 @@ from packaging.version import Version
 from harness.baking import bake_into
 from harness.matrix import LEVEL_FACTS, PYTHONS, TOOLS
 from harness.process import run
-from harness.tools import BIN, IN_PROJECT, index_simple_url, poetry, poetry_export, tool_env
+from harness.tools import (
+    BIN,
+    IN_PROJECT,
+    index_simple_url,
+    local_python,
+    poetry,
+    poetry_export,
+    tool_env,
+)
 
 LOCKS = ROOT / "templates" / "locks"
 
@@ -104,9 +115,10 @@ def ask(version):
         "'stdlib': sorted(sys.stdlib_module_names), "
         "'keywords': sorted(keyword.kwlist + keyword.softkwlist)}))"
     )
+    python = local_python(version)
     candidates = [
-        [f"python{version}", "-c", code],
-        ["docker", "run", "--rm", f"python:{version}-slim", "python", "-c", code],
+        *([[str(python), "-c", code]] if python else []),
+        ["docker", "run", "--rm", "--pull=never", f"python:{version}-slim", "python", "-c", code],
     ]
     for command in candidates:
         try:
@@ -127,13 +139,16 @@ def every_python():
     for version in sorted(PYTHONS):
         answer = ask(version)
         if answer is not None:
-            stdlib[version] = answer["stdlib"]
+            # With the names recorded for it: an older patch release of the same Python
+            # (3.13.0 has no _apple_support) must not take back what a newer one added
+            known = recorded.get("stdlib", {}).get(version, [])
+            stdlib[version] = sorted(set(answer["stdlib"]) | set(known))
             keywords.update(answer["keywords"])
             continue
         if version not in recorded.get("stdlib", {}):
             sys.exit(
                 f"ERROR: no Python {version} to ask, and reserved-names.json has no list for it: "
-                f"put python{version} on PATH, or make the python:{version}-slim image "
+                f"put python{version} on PATH or in pyenv, or make the python:{version}-slim image "
                 f"(bash scripts/make-base-images.sh {version}). Nothing was written."
             )
         print(f"no Python {version} here: keeping its recorded standard-library names")

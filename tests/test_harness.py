@@ -1,5 +1,6 @@
-"""The test harness's own promises: the Docker tier cannot pass by skipping in CI
-(harness/docker_required.py), and without an engine it skips for one reason."""
+"""The test harness's own promises: the Docker tier cannot pass by skipping in CI, and a
+run's summary says when it was skipped or not selected (harness/docker_required.py); without
+an engine it skips for one reason."""
 
 from __future__ import annotations
 
@@ -22,14 +23,14 @@ def test_something_else():
 """
 
 
-def run_skipping_suite(pytester, monkeypatch, ci: str | None):
+def run_skipping_suite(pytester, monkeypatch, ci: str | None, *args: str):
     pytester.makepyfile(test_suite=SKIPPING_SUITE)
     pytester.makeini("[pytest]\nmarkers =\n    docker: needs an engine\n")
     if ci is None:
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", ci)
-    return pytester.runpytest_subprocess("-p", "harness.docker_required")
+    return pytester.runpytest_subprocess("-p", "harness.docker_required", *args)
 
 
 def test_in_ci_a_skipped_docker_test_fails_the_run(pytester, monkeypatch):
@@ -47,6 +48,17 @@ def test_outside_ci_a_skipped_docker_test_is_only_a_skip(pytester, monkeypatch):
     result = run_skipping_suite(pytester, monkeypatch, ci=None)
     assert result.ret == 0
     result.assert_outcomes(passed=1, skipped=1)
+
+
+def test_a_docker_tier_that_only_skipped_says_so_in_the_summary(pytester, monkeypatch):
+    result = run_skipping_suite(pytester, monkeypatch, None)
+    result.stdout.fnmatch_lines(["Docker tier: every test skipped (the skips say why)"])
+    assert "wall time" not in result.stdout.str()
+
+
+def test_a_run_without_docker_tests_says_the_tier_was_not_selected(pytester, monkeypatch):
+    result = run_skipping_suite(pytester, monkeypatch, None, "-m", "not docker")
+    result.stdout.fnmatch_lines(["Docker tier: not run: no Docker test was selected*"])
 
 
 def test_without_docker_the_tier_gets_one_clear_reason(monkeypatch):

@@ -7,7 +7,6 @@ bake: each stops with one line naming what to upgrade.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from harness import ROOT
 from harness.baking import TRACEBACK, replay_of
 from harness.docker_required import IN_CI
 from harness.process import run, start
-from harness.tools import BIN, tool_env
+from harness.tools import BIN, local_python, tool_env
 
 COOKIECUTTER = BIN / "cookiecutter"
 
@@ -92,22 +91,10 @@ OLDEST_PYTHON = ".".join(map(str, MIN_PYTHON))
 OLDEST_COOKIECUTTER = ".".join(map(str, MIN_COOKIECUTTER)) + ".0"
 
 
-def oldest_python() -> Path | None:
-    """The oldest Python the template bakes on: one that pyenv built, or one on PATH
-    that runs (pyenv's shim for a version it has not activated does not)."""
-    name = f"python{OLDEST_PYTHON}"
-    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    candidates = [*sorted(pyenv.glob(f"versions/{OLDEST_PYTHON}.*/bin/{name}")), shutil.which(name)]
-    for python in filter(None, candidates):
-        if run([python, "-c", "pass"], check=False, timeout=60).returncode == 0:
-            return Path(python)
-    return None
-
-
 @pytest.fixture(scope="module")
 def oldest_cookiecutter(tmp_path_factory):
     """The oldest cookiecutter the template bakes with, on the oldest Python, in a virtualenv."""
-    python = oldest_python()
+    python = local_python(OLDEST_PYTHON)
     if python is None:
         why = f"no Python {OLDEST_PYTHON} on PATH or in pyenv"
         if IN_CI:

@@ -347,7 +347,10 @@ def test_production_hardened_builds_with_uv_alone_no_poetry(project):
 def test_build_requirements_pin_the_templates_uv_with_a_hash_for_every_file(project):
     lines = (project.path / "build-requirements.txt").read_text().splitlines()
     pins = [line for line in lines if line and not line.startswith(("#", " "))]
-    assert pins == [f"uv=={TOOLS['uv']} \\"]
+    assert pins == [f"uv=={TOOLS['uv']} \\"], (
+        f"build-requirements.txt pins {pins}, _tools.uv is {TOOLS['uv']}: run"
+        " `.venv/bin/python scripts/update-locks.py --build-requirements-only`"
+    )
     hashes = [line.strip().removesuffix(" \\") for line in lines if line.startswith(" ")]
     assert hashes and all(re.fullmatch(r"--hash=sha256:[0-9a-f]{64}", h) for h in hashes)
     assert len(set(hashes)) == len(hashes)
@@ -714,7 +717,13 @@ def walked_lines(readme: str) -> list[str]:
 def test_the_readme_walks_through_every_line_of_the_dockerfile_in_order(project):
     lines = dockerfile_lines(project.path / "Dockerfile")
     walked = walked_lines((project.path / "README.md").read_text())
-    assert len(walked) == len(lines), "\n".join(["README names:", *walked, "Dockerfile:", *lines])
-    for named, line in zip(walked, lines, strict=True):
-        pattern = re.escape(" ".join(named.split())).replace(r"\.\.\.", ".*?").replace(r"\*", ".*?")
-        assert re.match(pattern, line), f"README: {named!r}, where the Dockerfile has {line!r}"
+    walk = f"templates/readme/{project.answers.docker_level}.md"
+    for position, line in enumerate(lines):
+        named = walked[position] if position < len(walked) else None
+        pattern = named and re.escape(" ".join(named.split()))
+        pattern = pattern and pattern.replace(r"\.\.\.", ".*?").replace(r"\*", ".*?")
+        assert pattern and re.match(pattern, line), (
+            f"{walk}'s line-by-line walk names {named!r} as instruction {position + 1}, where"
+            f" the Dockerfile has {line!r}: name each instruction in order"
+        )
+    assert len(walked) == len(lines), f"{walk} names instructions the Dockerfile lacks: {walked}"

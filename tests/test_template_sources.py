@@ -312,15 +312,23 @@ def test_each_level_has_its_readme_section_a_prompt_label_and_a_row_in_the_readm
         )
     )
 
-    assert sections == set(LEVELS), "templates/readme/<level>.md, one per level"
-    assert labels == set(LEVELS), "cookiecutter.json __prompts__.docker_level, one per level"
-    assert set(LEVELS) <= rows, "README.md's table of levels, one row per level"
+    wanted = {
+        "templates/readme/<level>.md": sections,
+        "cookiecutter.json's __prompts__.docker_level label": labels,
+        "README.md's table of levels row": rows,
+    }
+    missing = [f"{what} for {level}" for what, has in wanted.items()
+               for level in LEVELS if level not in has]  # fmt: skip
+    strays = sorted((sections | labels) - set(LEVELS))
+    assert not missing and not strays, f"missing: {missing}; for no level: {strays}"
 
 
 def test_the_levels_number_puts_them_in_the_order_of_the_readmes_table():
     rows = re.findall(
         r"^\| `([a-z0-9-]+)`(?: \(default\))? \|", (ROOT / "README.md").read_text(), re.M
     )
+    no_row = sorted(set(SERIES) - set(rows))
+    assert not no_row, f"no row in README.md's table of levels for {no_row}"
     assert [row for row in rows if row in LEVELS] == SERIES, (
         f"README.md's table of levels lists them in the order of their number in _levels: {SERIES}"
     )
@@ -425,7 +433,7 @@ def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
 
 def test_the_test_requirements_install_the_tools_the_template_pins():
     requirements = (ROOT / "requirements-test.txt").read_text()
-    for tool in ("poetry", "poetry_plugin_export", "ruff", "pre_commit"):
+    for tool in ("poetry", "poetry_plugin_export", "uv", "ruff", "pre_commit"):
         pin = f"{tool.replace('_', '-')}=={TOOLS[tool]}"
         assert f"{pin}\n" in requirements, (
             f"requirements-test.txt does not pin {pin}, as cookiecutter.json's _tools does:"
