@@ -73,9 +73,9 @@ def parents(tree: jinja2.nodes.Node) -> dict[int, jinja2.nodes.Node]:
 
 def level_name_uses(source: str) -> list[str]:
     """What a Jinja template does with the level's name (`cookiecutter.docker_level`,
-    `level.name`, or a level's name written out) other than print it or join it into a path
-    that is printed, included or passed to a macro: a comparison, a test, a method call, a
-    variable holding it."""
+    `level.name`, or a level's name written out, alone or in a longer string) other than
+    print it or join it into a path that is printed, included or passed to a macro: a
+    comparison, a test, a method call, a variable holding it, a path that names one level."""
     nodes = jinja2.nodes
     tree = template_environment().parse(source, name="template")
     parent = parents(tree)
@@ -95,7 +95,9 @@ def level_name_uses(source: str) -> list[str]:
     for node in tree.find_all(nodes.Const):
         if isinstance(parent.get(id(node)), nodes.Getitem):
             continue  # cookiecutter["docker_level"]: the read above
-        if node.value in LEVELS or node.value == "docker_level":
+        if node.value == "docker_level" or (
+            isinstance(node.value, str) and any(level in node.value for level in LEVELS)
+        ):
             found.append(f"line {node.lineno}: {node.value!r} in an expression")
     return found
 
@@ -119,6 +121,7 @@ def test_templates_use_the_level_name_only_to_print_it_or_build_a_path(path):
         '{% if (cookiecutter | level).name.startswith("step") %}x{% endif %}',
         '{% if cookiecutter.get("docker_level").startswith("step") %}x{% endif %}',
         '{% if "result" in cookiecutter.docker_level ~ "" %}x{% endif %}',
+        '{{ fence(cookiecutter, "docker/step-6-compiling-dependencies-slim.Dockerfile") }}',
     ],
 )
 def test_the_level_name_check_finds_decisions_a_regex_would_miss(use):
