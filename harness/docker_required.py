@@ -28,7 +28,7 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _docker_span:
+    if not _docker_tests:
         terminalreporter.write_line(
             "Docker tier: not run: no Docker test was selected (`-m docker` selects them)"
         )

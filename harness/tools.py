@@ -16,7 +16,6 @@ BIN = Path(sys.executable).parent
 """The virtualenv's bin folder: poetry, ruff, hadolint, pre-commit, cruft."""
 
 
-@cache
 def local_python(version: str) -> Path | None:
     """A Python `version` (such as "3.9") on this machine that runs: one that pyenv built,
     or one on PATH (pyenv's shim for a version it has not activated does not run)."""
@@ -32,6 +31,7 @@ def local_python(version: str) -> Path | None:
     return None
 
 
+@cache
 def index_simple_url() -> str:
     """pip's configured index (PIP_INDEX_URL, pip.conf), else pip's default."""
     url = os.environ.get("PIP_INDEX_URL", "")
