@@ -264,6 +264,7 @@ def acceptable_slug(slug: str) -> bool:
         and bool(SLUG.fullmatch(slug))
         and not WINDOWS_DEVICE.fullmatch(slug)
         and not KUBERNETES_RESERVED.fullmatch(slug)
+        and slug not in reserved_names()["distributions"]
     )
 
 
@@ -303,6 +304,8 @@ def name_problems(answers):
     derived = made_from_slug(answers)
     if reserved:
         yield ("project_slug", reserved_slug_problem(slug, answers["project_name"], answers))
+    elif form_ok and slug in reserved_names()["distributions"]:
+        yield ("project_slug", installed_slug_problem(slug, answers["project_name"]))
     elif form_ok and not slug_ok:
         # cruft (which adds _commit) passes the recorded package name on as it is
         both = "_commit" in answers and derived
@@ -392,6 +395,19 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
     )
 
 
+def installed_slug_problem(slug: str, name: str) -> str:
+    """A slug that names a package the project, its image or its checks install."""
+    named = f"project_slug {slug!r}"
+    if slug == default_slug(name):
+        named += f" (the slug of project_name {name!r})"
+    return (
+        f"{named} is the name of a package the project, its image build or its checks "
+        "install: the project's own package takes its name from the slug, and installing it "
+        f"would replace that one. Give project_slug yourself, e.g. "
+        f"project_slug={offered_slug(f'{slug}-service')}."
+    )
+
+
 def windows_device(named: str, fix: str) -> str:
     return (
         f"{named} is a device name on Windows (like con, nul or com1), which no folder there "
@@ -430,6 +446,15 @@ def metadata_problems(answers):
             (
                 f"author_email {email!r} is not an e-mail address Poetry accepts. "
                 "Use the form name@example.com."
+            ),
+        )
+    elif re.search(r"[\s,;]", email):
+        yield (
+            "author_email",
+            (
+                f"author_email {email!r} holds a space, ',' or ';', which a package's "
+                "Author-email field reads as more than one address. Give one address, "
+                "in the form name@example.com."
             ),
         )
     elif "<" in email or ">" in email:

@@ -228,6 +228,10 @@ def level(cookiecutter: dict) -> dict:
     package = cookiecutter["package_name"]
     facts["code_dir"] = "src" if facts["src_layout"] else package
     facts["package_dir"] = f"src/{package}" if facts["src_layout"] else package
+    # A blank author name is left out: the image's authors label gives the address alone,
+    # and pyproject.toml an author with an e-mail and no name (with an empty name, Poetry
+    # writes the address as the package's Author instead of its Author-email)
+    facts["author_named"] = bool(cookiecutter["author_name"].strip())
     facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
     # The levels that commit requirements.txt: a move to one writes the template's own export
     facts["requirements_levels"] = [

@@ -20,6 +20,10 @@ the project folder's name, before anything is written):
            Python never gives a keyword back
   locked   the import names of every package in the shipped locks (installed
            with uv into a scratch folder, read from their RECORD files)
+  distributions  the names (normalised) of every package in the shipped locks
+           and of the tools the image builds and the project's checks
+           install, refused as a project_slug: the project's own package
+           takes its name from the slug, and installing it would replace one
   special  names Python, the project's tools or its own files use
 
     .venv/bin/python scripts/update-locks.py --reserved-only    # just the table
@@ -62,7 +66,7 @@ try:
     from harness import ROOT
 except ModuleNotFoundError:
     sys.exit("update-locks.py: run it with .venv/bin/python, after bash scripts/dev-env")
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 from harness.baking import bake_into
@@ -105,6 +109,10 @@ SPECIAL = [
     "poetry",
     "uv",
 ]
+
+# Installed beside the locked packages and the tools of _tools: by pip itself, and as the
+# project's build backend
+INSTALLED_TOOLS = ["pip", "poetry-core", "setuptools", "wheel"]
 
 
 def ask(version):
@@ -187,11 +195,22 @@ def locked_import_names():
     return sorted(n for n in names if n.isidentifier())
 
 
+def distribution_names():
+    """Normalised names of every package in the shipped locks and of every tool the image
+    builds and the project's checks install."""
+    names = {canonicalize_name(tool) for tool in TOOLS} | set(INSTALLED_TOOLS)
+    for lock in LOCKS.glob("*/poetry.lock"):
+        packages = tomllib.loads(lock.read_text())["package"]
+        names |= {canonicalize_name(package["name"]) for package in packages}
+    return sorted(names)
+
+
 def write_reserved_names(stdlib, keywords):
     table = {
         "stdlib": stdlib,
         "keywords": keywords,
         "locked": locked_import_names(),
+        "distributions": distribution_names(),
         "special": SPECIAL,
     }
     target = LOCKS / "reserved-names.json"

@@ -7,9 +7,10 @@ import re
 import tomllib
 
 import pytest
+from packaging.utils import canonicalize_name
 
 import answer_checks
-from harness import PROJECT_TEMPLATE
+from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import bake_into, refused_bake
 
 CASES = {
@@ -64,7 +65,23 @@ CASES = {
         {"project_slug": "kube-billing"},
         "project_slug 'kube-billing' names a namespace of the Kubernetes cluster itself",
     ),
+    "slug-names-a-locked-package": (
+        {"project_slug": "flask", "package_name": "my_app"},
+        "project_slug 'flask' is the name of a package the project",
+    ),
+    "slug-names-a-build-tool": (
+        {"project_slug": "poetry", "package_name": "my_app"},
+        "project_slug 'poetry' is the name of a package the project",
+    ),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
+    "email-with-two-addresses": (
+        {"author_email": "jane@example.com, bob"},
+        "'jane@example.com, bob' holds a space, ',' or ';'",
+    ),
+    "email-with-a-space": (
+        {"author_email": "jane doe@example.com"},
+        "'jane doe@example.com' holds a space, ',' or ';'",
+    ),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "author-name-with-angle-bracket": ({"author_name": "Jane <JD>"}, "'Jane <JD>'"),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
@@ -113,6 +130,40 @@ def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd)
     error_lines = refused_bake(tmp_path, capfd, **answers)
     assert any(bad in line for line in error_lines), error_lines
     assert any(("e.g." in line or "Use " in line or "Give " in line) for line in error_lines)
+
+
+def locked_distributions() -> list[str]:
+    """The normalised name of every package in the shipped locks."""
+    names = set()
+    for lock in (ROOT / "templates" / "locks").glob("*/poetry.lock"):
+        packages = tomllib.loads(lock.read_text(encoding="utf-8"))["package"]
+        names |= {canonicalize_name(package["name"]) for package in packages}
+    return sorted(names)
+
+
+@pytest.mark.parametrize("slug", locked_distributions())
+def test_a_slug_that_names_a_locked_package_is_refused(slug, tmp_path, capfd):
+    """The project's own package takes the slug's name: installing it would replace that one."""
+    (error,) = refused_bake(tmp_path, capfd, project_slug=slug, package_name="my_app")
+    assert error.startswith(f"ERROR: project_slug '{slug}' is the name of a package the project")
+    assert error.endswith(f"e.g. project_slug={slug}-service.")
+
+
+def test_a_locked_package_name_made_from_the_project_name_is_refused_with_a_slug_to_give(
+    tmp_path, capfd
+):
+    (error,) = refused_bake(tmp_path, capfd, project_name="Flask")
+    assert error.startswith("ERROR: project_slug 'flask' (the slug of project_name 'Flask')")
+    assert bake_into(tmp_path, project_name="Flask", project_slug="flask-service").is_dir()
+
+
+def test_a_blank_author_name_leaves_the_address_alone(tmp_path):
+    project = bake_into(tmp_path, author_name=" ", docker_level="production-hardened")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["authors"] == [{"email": "jane@example.com"}]
+    assert 'org.opencontainers.image.authors="jane@example.com"' in (
+        project / "Dockerfile"
+    ).read_text()
 
 
 def test_good_answers_with_underscores_bake(tmp_path):

@@ -100,7 +100,7 @@ ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title={{ cookiecutter.project_slug | dockerfile_str }} \
       org.opencontainers.image.description={{ cookiecutter.description | dockerfile_str }} \
-      org.opencontainers.image.authors={{ ((cookiecutter.author_name ~ " <" ~ cookiecutter.author_email ~ ">") if cookiecutter.author_name.strip() else cookiecutter.author_email) | dockerfile_str }} \
+      org.opencontainers.image.authors={{ ((cookiecutter.author_name ~ " <" ~ cookiecutter.author_email ~ ">") if (cookiecutter | level).author_named else cookiecutter.author_email) | dockerfile_str }} \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
 
