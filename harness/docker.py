@@ -238,13 +238,19 @@ SYSTEM_FILES = (".DS_Store", "._main.py", "Thumbs.db", "desktop.ini")
 
 def drop_stray_files(project: Path) -> None:
     """Files a user might leave around: none of them may reach the image. The operating
-    systems' own files go next to the code as well, where a re-included folder takes them."""
+    systems' own files go next to the code as well, where a re-included folder takes them;
+    so does a bytecode cache, and the checkout is a git repository with a file of its own."""
     (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
+    (project / ".flaskenv").write_text(f"FLASK_DEBUG=1  # {STRAY_MARKER}\n")
     (project / "notes.txt").write_text(f"{STRAY_MARKER}: personal notes\n")
     (code,) = {path.parent for path in project.glob("*/**/main.py") if ".venv" not in path.parts}
     for folder in (project, code):
         for name in SYSTEM_FILES:
             (folder / name).write_text(f"{STRAY_MARKER}: {name}\n")
+    run(["git", "init", "--quiet", project])
+    for folder in (project / ".git", code / "__pycache__"):
+        folder.mkdir(exist_ok=True)
+        (folder / "notes.txt").write_text(f"{STRAY_MARKER}: in {folder.name}\n")
 
 
 def make_private(project: Path) -> None:

@@ -36,8 +36,8 @@ def stray_files():
         for name in files:
             # harness.docker's drop_stray_files writes them (SYSTEM_FILES); this file runs
             # inside the image, where harness cannot be imported
-            if name not in {".env", "notes.txt", ".DS_Store", "._main.py", "Thumbs.db",
-                            "desktop.ini"}:  # fmt: skip
+            if name not in {".env", ".flaskenv", "notes.txt", ".DS_Store", "._main.py",
+                            "Thumbs.db", "desktop.ini"}:  # fmt: skip
                 continue
             path = os.path.join(top, name)
             try:

@@ -750,6 +750,12 @@ def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, ca
     assert "update" in errors[0]
 
 
+@pytest.mark.parametrize("marker", ["{{", "{%", "{#"])
+def test_every_jinja_opening_marker_is_refused_in_free_text(marker, tmp_path, capfd):
+    errors = refused_bake(tmp_path, capfd, description=f"costs {marker} little")
+    assert len(errors) == 1 and errors[0].startswith("ERROR: description "), errors
+
+
 @pytest.mark.parametrize("description", ["{{ x }}", "x" * 600], ids=["jinja", "too-long"])
 def test_a_refused_description_does_not_hide_a_refused_slug(description, tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, description=description, project_slug="Bad Slug")

@@ -192,6 +192,17 @@ def test_files_macos_and_windows_drop_into_folders_never_reach_the_image(served)
         assert set(found) & set(SYSTEM_FILES) == set(), service.probe["stray_files"]
 
 
+@ALL
+def test_git_flask_settings_and_bytecode_caches_never_reach_the_image(served):
+    for service in served.services.values():
+        found = [
+            path
+            for path in service.probe["stray_files"]
+            if "/.git/" in path or "/__pycache__/" in path or path.endswith("/.flaskenv")
+        ]
+        assert found == [], found
+
+
 @ALLOW_LIST
 def test_allow_list_keeps_stray_files_tests_and_dev_dependencies_out(served):
     for service in served.services.values():

@@ -286,6 +286,24 @@ def test_workers_are_sized_to_the_cpu_limit(project):
     assert cpu_cores(resources["requests"]["cpu"]) <= cpu_cores(resources["limits"]["cpu"])
 
 
+MEMORY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
+
+
+def memory_bytes(quantity: str) -> int:
+    for unit, size in MEMORY_UNITS.items():
+        if quantity.endswith(unit):
+            return int(quantity.removesuffix(unit)) * size
+    return int(quantity)
+
+
+@EVERY_LEVEL
+def test_the_container_requests_no_more_memory_than_its_limit(project):
+    """The API server refuses a container whose request is above its limit."""
+    resources = container(project)["resources"]
+    requested, limit = resources["requests"]["memory"], resources["limits"]["memory"]
+    assert memory_bytes(requested) <= memory_bytes(limit), (requested, limit)
+
+
 # The Deployment against the image: what the Dockerfile and gunicorn.conf.py say
 
 

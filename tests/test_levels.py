@@ -461,11 +461,23 @@ def test_production_hardened_sets_the_container_environment(project):
 def test_production_hardened_runs_gunicorn_as_a_fixed_non_root_user(project):
     dockerfile = parse(project.path / "Dockerfile")
     runtime = dockerfile.final
+    assert runtime.all("USER"), "the runtime stage sets no USER: Gunicorn would run as root"
     user = runtime.all("USER")[-1].value
     uid, _, gid = user.partition(":")
     assert uid.isdigit() and int(uid) > 0 and gid.isdigit() and int(gid) > 0
     assert runtime.index("USER", user) < runtime.index("CMD", "gunicorn")
     assert dockerfile.cmd() == ["gunicorn", "hello_service.main:app"]
+
+
+@HARDENED
+def test_the_user_the_image_runs_as_is_the_one_its_system_stage_creates(project):
+    """The IDs in USER name the account in the runtime's /etc/passwd and /etc/group."""
+    dockerfile = parse(project.path / "Dockerfile")
+    uid = project.facts["user_id"]
+    assert dockerfile.final.all("USER")[-1].value == f"{uid}:{uid}"
+    (creates,) = [run for stage in dockerfile.stages for run in stage.runs() if "useradd" in run]
+    assert f"groupadd --gid {uid} app" in creates, creates
+    assert re.search(rf"useradd [^&]*--uid {uid} --gid app\b", creates), creates
 
 
 @HARDENED
@@ -549,6 +561,24 @@ def test_the_dev_group_is_in_the_image_exactly_where_the_level_says(project):
 def test_pyproject_says_the_dev_group_stays_out_of_the_image_only_where_it_does(project):
     says_out = "never in the image" in (project.path / "pyproject.toml").read_text()
     assert says_out != installs_the_dev_group(project)
+
+
+def bytecode_compiled(project) -> str:
+    """How the image build compiles bytecode, in the words of the `bytecode` fact."""
+    runs = " ".join(run for stage in parse(project.path / "Dockerfile").stages for run in stage.runs())
+    if "compile_bytecode.py" in runs:
+        return "server_imports"
+    if "compileall.compile_path" in runs:
+        return "sys_path"
+    return "packages" if "--compile" in runs else "none"
+
+
+@EVERY_LEVEL
+def test_the_image_compiles_bytecode_as_the_level_and_its_readme_say(project):
+    assert bytecode_compiled(project) == project.facts["bytecode"], (
+        "the bytecode fact (which the README's container settings describe) and the "
+        "Dockerfile's compile step disagree"
+    )
 
 
 @EVERY_LEVEL
