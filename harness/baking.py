@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from harness import ROOT
@@ -63,3 +64,9 @@ def replay_of(folder: Path, **changes: object) -> Path:
     path = folder / "replay.json"
     path.write_text(json.dumps({"cookiecutter": context}), encoding="utf-8")
     return path
+
+
+def served_paths(project: Path) -> list[str]:
+    """The URL paths the baked app's main.py routes."""
+    main = next(project.rglob("main.py")).read_text(encoding="utf-8")
+    return re.findall(r"@app\.(?:get|route)\(\s*[\"']([^\"']+)[\"']", main)

@@ -305,6 +305,16 @@ def test_the_next_steps_say_pre_commit_install_exactly_when_the_project_has_hook
 
 
 @pytest.mark.parametrize("level", LEVELS)
+def test_the_next_steps_run_the_commands_the_readme_gives(level, tmp_path, capfd):
+    project = bake_into(tmp_path, docker_level=level)
+    readme = (project / "README.md").read_text()
+    steps = re.findall(r"^  ((?:poetry|docker|curl) .*)$", capfd.readouterr().out, flags=re.M)
+    commands = [command for step in steps for command in step.split(" && ")]
+    assert len(commands) >= 4, steps
+    assert [command for command in commands if command not in readme] == []
+
+
+@pytest.mark.parametrize("level", LEVELS)
 def test_a_pre_commit_config_baked_though_declined_is_explained_in_a_note(level, tmp_path, capfd):
     project = bake_into(tmp_path, docker_level=level, use_pre_commit=False)
     note = "NOTE: .pre-commit-config.yaml was added although use_pre_commit is off"

@@ -1,6 +1,6 @@
 """Fast tier: a baked project on its user's first day, without Docker.
 
-The documented install (`poetry install --with dev`) in a private copy of the
+The README's install command (`poetry install --with dev`) in a private copy of the
 default bake, then the documented commands: `flask run` with its reloader,
 Gunicorn with the project's gunicorn.conf.py, on loopback and free ports.
 Plus what needs no install: where gunicorn.conf.py puts its runtime files, and
@@ -13,6 +13,7 @@ import json
 import os
 import re
 import runpy
+import shlex
 import sys
 import tempfile
 import tomllib
@@ -31,11 +32,20 @@ from harness.process import run, start, stop
 from harness.tools import BIN, IN_PROJECT, poetry, tool_env
 
 
+def readme_install(project: Path) -> list[str]:
+    """The install command of the README's first section: the first line of its first
+    bash block, as words."""
+    first = first_section((project / "README.md").read_text())
+    command = re.search(r"```bash\n(.*)\n", first).group(1)
+    assert command.startswith("poetry install"), f"README's first command: {command}"
+    return shlex.split(command)
+
+
 @pytest.fixture(scope="module")
 def installed(bake, tmp_path_factory):
-    """The default bake after the README's install command."""
+    """The default bake after the README's install command, run as the README gives it."""
     project = bake(Answers(LEVELS[0])).copy_to(tmp_path_factory.mktemp("day-one"))
-    poetry("install", "--with", "dev", cwd=project, timeout=900, **IN_PROJECT)
+    poetry(*readme_install(project)[1:], cwd=project, timeout=900, **IN_PROJECT)
     return project
 
 

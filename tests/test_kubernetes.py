@@ -22,6 +22,7 @@ from kubernetes_validate.utils import all_versions, major_minor
 from kubernetes_validate.utils import validate as validate_against_schema
 from packaging.version import Version
 
+from harness.baking import served_paths
 from harness.dockerfiles import parse
 from harness.matrix import LEVELS, Answers, every_level, for_answers
 from harness.process import run
@@ -355,8 +356,7 @@ def test_container_port_is_the_one_gunicorn_binds(project):
 @EVERY_LEVEL
 def test_probes_call_the_path_the_image_checks_and_the_app_serves(project):
     path = container(project)["readinessProbe"]["httpGet"]["path"]
-    main = next(project.path.rglob("main.py")).read_text()
-    assert path in re.findall(r"@app\.(?:get|route)\(\s*[\"']([^\"']+)[\"']", main)
+    assert path in served_paths(project.path)
     healthcheck = instruction(project, "HEALTHCHECK")
     if healthcheck is not None:
         urls = re.findall(r"http://[^/\s'\"]+(/[^\s'\"]*)", healthcheck)

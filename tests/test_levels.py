@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from answer_filters import github_anchor
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import bake_into
+from harness.baking import bake_into, served_paths
 from harness.dockerfiles import parse, with_runtime_library_step
 from harness.matrix import (
     DEFAULT_PYTHON,
@@ -579,6 +579,14 @@ def test_the_image_compiles_bytecode_as_the_level_and_its_readme_say(project):
         "the bytecode fact (which the README's container settings describe) and the "
         "Dockerfile's compile step disagree"
     )
+
+
+@EVERY_LEVEL
+def test_every_url_the_readme_asks_for_is_one_the_app_serves(project):
+    readme = (project.path / "README.md").read_text()
+    urls = re.findall(r"http://(?:localhost|127\.0\.0\.1):\d+(/[^\s`'\"]*)", readme)
+    asked = {url.rstrip(".,;:)") for url in urls}  # a URL can end a sentence
+    assert asked and asked - set(served_paths(project.path)) == set(), asked
 
 
 @EVERY_LEVEL
