@@ -367,7 +367,11 @@ def test_every_gunicorn_default_the_readme_and_env_example_give_is_the_real_one(
     for source, documented in (("README", readme), (".env.example", example)):
         for name in read & documented.keys():
             monkeypatch.setenv(name, documented[name])
-            assert settings() == unset, f"{source}: {name}={documented[name]}"
+            given = settings()
+            assert given == unset, (
+                f"{source} gives {name}={documented[name]} as the default; unset, "
+                f"gunicorn.conf.py gives {unset}, and with it {given}"
+            )
             monkeypatch.delenv(name)
     assert {"WEB_CONCURRENCY", "GUNICORN_GRACEFUL_TIMEOUT", "FORWARDED_ALLOW_IPS"} <= (
         readme.keys() & example.keys()

@@ -96,6 +96,7 @@ def test_pre_commit_hooks_are_the_series_hooks_for_the_level(project):
     if project.facts["requirements"]:
         expected.add("poetry-export")
         export = hooks["poetry-export"]
+        assert "--with" in export and "-o" in export, f"the export hook's args: {export}"
         assert export[export.index("--with") + 1] == "prod"
         assert export[export.index("-o") + 1] == "requirements.txt"
     assert set(hooks) == expected
@@ -367,7 +368,10 @@ def test_dependabot_lock_bump_gets_requirements_re_exported_and_passes_ci(
 
     ci = workflows(project)["ci.yml"]
     export_check = step(ci, "test", "requirements.txt is what poetry export gives")["run"]
-    assert bash_step(export_check, work).returncode != 0  # Dependabot's commit alone fails CI
+    assert bash_step(export_check, work).returncode != 0, (
+        "CI's export check passed Dependabot's lock bump without the re-exported "
+        "requirements.txt: it compares nothing"
+    )
     git("checkout", "-q", "--", "requirements.txt", cwd=work)
 
     # What the workflow runs, in order; GitHub's push URL and gh stand in for local ones
