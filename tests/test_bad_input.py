@@ -161,9 +161,10 @@ def test_a_blank_author_name_leaves_the_address_alone(tmp_path):
     project = bake_into(tmp_path, author_name=" ", docker_level="production-hardened")
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["authors"] == [{"email": "jane@example.com"}]
-    assert 'org.opencontainers.image.authors="jane@example.com"' in (
-        project / "Dockerfile"
-    ).read_text()
+    assert (
+        'org.opencontainers.image.authors="jane@example.com"'
+        in (project / "Dockerfile").read_text()
+    )
 
 
 def test_good_answers_with_underscores_bake(tmp_path):

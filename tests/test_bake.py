@@ -19,7 +19,6 @@ import yaml
 from ruamel.yaml import YAML
 
 from harness.baking import bake_into
-from harness.dockerfiles import parse
 from harness.matrix import LEVELS, every_level, for_answers, full_matrix
 from harness.process import run
 from harness.tools import BIN, CHECKOV, git, poetry_export, tool_env

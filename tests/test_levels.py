@@ -565,7 +565,8 @@ def test_pyproject_says_the_dev_group_stays_out_of_the_image_only_where_it_does(
 
 def bytecode_compiled(project) -> str:
     """How the image build compiles bytecode, in the words of the `bytecode` fact."""
-    runs = " ".join(run for stage in parse(project.path / "Dockerfile").stages for run in stage.runs())
+    stages = parse(project.path / "Dockerfile").stages
+    runs = " ".join(run for stage in stages for run in stage.runs())
     if "compile_bytecode.py" in runs:
         return "server_imports"
     if "compileall.compile_path" in runs:
