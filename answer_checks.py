@@ -305,7 +305,7 @@ def name_problems(answers):
     if reserved:
         yield ("project_slug", reserved_slug_problem(slug, answers["project_name"], answers))
     elif form_ok and slug in reserved_names()["distributions"]:
-        yield ("project_slug", installed_slug_problem(slug, answers["project_name"]))
+        yield ("project_slug", installed_slug_problem(slug, answers["project_name"], answers))
     elif form_ok and not slug_ok:
         # cruft (which adds _commit) passes the recorded package name on as it is
         both = "_commit" in answers and derived
@@ -395,16 +395,22 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
     )
 
 
-def installed_slug_problem(slug: str, name: str) -> str:
+def installed_slug_problem(slug: str, name: str, answers: dict) -> str:
     """A slug that names a package the project, its image or its checks install."""
     named = f"project_slug {slug!r}"
     if slug == default_slug(name):
         named += f" (the slug of project_name {name!r})"
+    fix = offered_slug(f"{slug}-service")
+    later = (
+        ". A project baked with it before this check: cruft update --variables-to-update "
+        + f"'{json.dumps({'project_slug': fix})}'"
+        if "_commit" in answers
+        else ""
+    )
     return (
         f"{named} is the name of a package the project, its image build or its checks "
         "install: the project's own package takes its name from the slug, and installing it "
-        f"would replace that one. Give project_slug yourself, e.g. "
-        f"project_slug={offered_slug(f'{slug}-service')}."
+        f"would replace that one. Give project_slug yourself, e.g. project_slug={fix}{later}."
     )
 
 

@@ -204,6 +204,10 @@ def test_a_package_named_like_a_folder_git_ignores_is_refused(package, tmp_path,
             {"project_name": "Default", "project_slug": "default", "package_name": "default"},
             id="kubernetes-namespace-slug-alone",
         ),
+        pytest.param(
+            {"project_name": "Colorama", "project_slug": "colorama", "package_name": "app"},
+            id="installed-package-slug-alone",
+        ),
     ],
 )
 def test_under_cruft_a_refused_slug_comes_with_the_names_cruft_must_be_given(recorded):
