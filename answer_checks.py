@@ -212,10 +212,11 @@ def not_text(field: str, value: object) -> str:
     file's default_context, a replay file): the command line and the prompts give text."""
     where = "in the config or replay file"
     if isinstance(value, bool):
-        word = "yes" if value else "no"
+        words = "yes, on or true" if value else "no, off or false"
         return (
             f"{field} must be text, not {value}: YAML reads yes, no, on, off, true and false "
-            f'without quotes as a truth value. Quote it {where}, e.g. {field}: "{word}".'
+            f"without quotes as a truth value. Quote the word you wrote {where}, e.g. "
+            f'{field}: "{words.split(", ")[0]}" (for {words}).'
         )
     if value is None:
         return (
@@ -246,7 +247,8 @@ def slug_problem(slug: str, name: str) -> str:
         "with a letter."
     )
     if slug != default_slug(name):
-        return f"project_slug {slug!r} {rule} Use one such as 'hello-service'."
+        fix = offered_slug(slug, f"app-{slug}")
+        return f"project_slug {slug!r} {rule} Use one such as {fix!r}."
     # Made from the name: only a leading digit or the length can be wrong
     words = slug.split("-")
     lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
@@ -396,7 +398,7 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
 
 
 def installed_slug_problem(slug: str, name: str, answers: dict) -> str:
-    """A slug that names a package the project, its image or its checks install."""
+    """A slug that names a package installed next to the project."""
     named = f"project_slug {slug!r}"
     if slug == default_slug(name):
         named += f" (the slug of project_name {name!r})"
@@ -408,9 +410,10 @@ def installed_slug_problem(slug: str, name: str, answers: dict) -> str:
         else ""
     )
     return (
-        f"{named} is the name of a package the project, its image build or its checks "
-        "install: the project's own package takes its name from the slug, and installing it "
-        f"would replace that one. Give project_slug yourself, e.g. project_slug={fix}{later}."
+        f"{named} is the name of a package installed next to the project (one of the shipped "
+        "poetry.lock's, or pip, setuptools or wheel): the project's own package takes its "
+        "name from the slug, and installing it would replace that one. Give project_slug "
+        f"yourself, e.g. project_slug={fix}{later}."
     )
 
 
@@ -454,7 +457,7 @@ def metadata_problems(answers):
                 "Use the form name@example.com."
             ),
         )
-    elif re.search(r"[\s,;]", email):
+    if EMAIL.fullmatch(email) and re.search(r"[\s,;]", email):
         yield (
             "author_email",
             (
@@ -463,7 +466,7 @@ def metadata_problems(answers):
                 "in the form name@example.com."
             ),
         )
-    elif "<" in email or ">" in email:
+    if EMAIL.fullmatch(email) and ("<" in email or ">" in email):
         yield (
             "author_email",
             (

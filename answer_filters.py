@@ -211,7 +211,9 @@ def refuse(found: list[tuple[str, str]]) -> None:
         for _field, message in found:
             print(f"ERROR: {message}", file=sys.stderr)
         raise FailedHookException(
-            f"{len(found)} answer(s) refused (see the ERROR: lines); no project was written."
+            f"{len(found)} answer(s) refused (see the ERROR: lines); no project was written. "
+            "Run cookiecutter again (without --replay): a key=value after the template's "
+            "address gives that answer, and sets its default when you are asked."
         )
 
 

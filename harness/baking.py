@@ -68,5 +68,9 @@ def replay_of(folder: Path, **changes: object) -> Path:
 
 def served_paths(project: Path) -> list[str]:
     """The URL paths the baked app's main.py routes."""
-    main = next(project.rglob("main.py")).read_text(encoding="utf-8")
+    (main,) = [
+        path.read_text(encoding="utf-8")
+        for path in project.glob("*/**/main.py")
+        if ".venv" not in path.relative_to(project).parts
+    ]
     return re.findall(r"@app\.(?:get|route)\(\s*[\"']([^\"']+)[\"']", main)

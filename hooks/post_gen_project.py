@@ -27,17 +27,19 @@ def main():
         )
 
     slug = ANSWERS["project_slug"]
-    steps = [f"cd {where()}", "git init -b main && git add -A"]
+    # Each step with what it needs, as a shell comment: the lines can be pasted as they are
+    steps = [(f"cd {where()}", ""), ("git init -b main && git add -A", "")]
     if LEVEL["pre_commit"]:
-        steps.append("pre-commit install")
+        steps.append(("pre-commit install", "needs pre-commit: pipx install pre-commit"))
     steps += [
-        "poetry install --with dev && poetry run pytest",
-        "docker compose up --build",
-        "curl http://localhost:8000/",
+        ("poetry install --with dev && poetry run pytest", "needs Poetry 2"),
+        ("docker compose up --build", "serves until Ctrl+C"),
+        ("curl http://localhost:8000/", "in a second terminal"),
     ]
+    width = max(len(command) for command, _ in steps)
     print(f"\nBaked {slug} at level {LEVEL['name']}. Next steps, for a new project:")
-    for step in steps:
-        print(f"  {step}")
+    for command, note in steps:
+        print(f"  {command:<{width}}  # {note}" if note else f"  {command}")
     print("README.md explains every line of the Dockerfile.")
 
 

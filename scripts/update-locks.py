@@ -20,9 +20,9 @@ the project folder's name, before anything is written):
            Python never gives a keyword back
   locked   the import names of every package in the shipped locks (installed
            with uv into a scratch folder, read from their RECORD files)
-  distributions  the names (normalised) of every package in the shipped locks
-           and of the tools the image builds and the project's checks
-           install, refused as a project_slug: the project's own package
+  distributions  the names (normalised) of every package installed next to
+           the project: those in the shipped locks, and pip, setuptools and
+           wheel; refused as a project_slug, because the project's own package
            takes its name from the slug, and installing it would replace one
   special  names Python, the project's tools or its own files use
 
@@ -58,7 +58,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -70,6 +69,7 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 from packaging.version import Version
 
 from harness.baking import bake_into
+from harness.locks import LOCKS, every_locked_package, lock_files, locked_packages
 from harness.matrix import LEVEL_FACTS, PYTHONS, TOOLS
 from harness.process import run
 from harness.tools import (
@@ -81,9 +81,6 @@ from harness.tools import (
     poetry_export,
     tool_env,
 )
-
-LOCKS = ROOT / "templates" / "locks"
-
 
 # Names that break a project in ways the other two lists do not cover
 SPECIAL = [
@@ -110,9 +107,10 @@ SPECIAL = [
     "uv",
 ]
 
-# Installed beside the locked packages and the tools of _tools: by pip itself, and as the
-# project's build backend
-INSTALLED_TOOLS = ["pip", "poetry-core", "setuptools", "wheel"]
+# In the image's Python and in the project's virtualenv next to the locked packages (Python
+# 3.11's images and virtualenvs carry setuptools and wheel too). Poetry, uv, pre-commit and
+# ruff's hooks run from environments of their own, which the project never enters.
+BESIDE_THE_PROJECT = ["pip", "setuptools", "wheel"]
 
 
 def ask(version):
@@ -167,9 +165,8 @@ def every_python():
 def locked_import_names():
     """Import names (and normalised names) of every package in the shipped locks."""
     pins = set()
-    for lock in sorted(LOCKS.glob("*/poetry.lock")):
-        for package in tomllib.loads(lock.read_text())["package"]:
-            pins.add(f"{package['name']}=={package['version']}")
+    for package in every_locked_package():
+        pins.add(f"{package['name']}=={package['version']}")
     names = {pin.split("==")[0].lower().replace("-", "_") for pin in pins}
     with tempfile.TemporaryDirectory() as target:
         run(
@@ -196,13 +193,10 @@ def locked_import_names():
 
 
 def distribution_names():
-    """Normalised names of every package in the shipped locks and of every tool the image
-    builds and the project's checks install."""
-    names = {canonicalize_name(tool) for tool in TOOLS} | set(INSTALLED_TOOLS)
-    for lock in LOCKS.glob("*/poetry.lock"):
-        packages = tomllib.loads(lock.read_text())["package"]
-        names |= {canonicalize_name(package["name"]) for package in packages}
-    return sorted(names)
+    """Normalised names of every package installed next to the project: those of the
+    shipped locks, and pip's own."""
+    names = {canonicalize_name(package["name"]) for package in every_locked_package()}
+    return sorted(names | set(BESIDE_THE_PROJECT))
 
 
 def write_reserved_names(stdlib, keywords):
@@ -293,8 +287,8 @@ def main():
 
 def say_where_ruff_moved():
     """The pre-commit hooks run the ruff of _tools, which must be the one the locks have."""
-    for lock in sorted(LOCKS.glob("*/poetry.lock")):
-        packages = tomllib.loads(lock.read_text())["package"]
+    for lock in lock_files():
+        packages = locked_packages(lock)
         locked = next(p["version"] for p in packages if p["name"] == "ruff")
         if locked != TOOLS["ruff"]:
             print(

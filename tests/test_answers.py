@@ -30,6 +30,7 @@ from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import TRACEBACK, bake_into, refused_bake, replay_of
 from harness.docker import engine
 from harness.dockerfiles import parse
+from harness.locks import every_locked_package
 from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
 from harness.process import run
 from harness.tools import BIN, released_labels, tool_env
@@ -271,8 +272,11 @@ def test_jinja_given_on_the_command_line_is_refused_not_run(
 
     errors = refused_bake(output, capfd, **{field: value})
 
-    # an e-mail with spaces is refused for those too, in a line of its own
     assert errors[0].startswith(f"ERROR: {field} {value!r} holds '{{{{'"), errors
+    # the payload's spaces make an e-mail more than one address: a line of its own
+    spaces = [f"ERROR: {field} {value!r} holds a space"] if field == "author_email" else []
+    assert len(errors) == 1 + len(spaces), errors
+    assert all(e.startswith(s) for e, s in zip(errors[1:], spaces, strict=True)), errors
     assert not (tmp_path / "INJECTED").exists()
 
 
@@ -351,8 +355,8 @@ def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(
     "value, fix",
     [
         ("null", 'project_name: "Hello"'),
-        ("on", 'project_name: "yes"'),
-        ("off", 'project_name: "no"'),
+        ("on", 'project_name: "yes" (for yes, on or true)'),
+        ("off", 'project_name: "no" (for no, off or false)'),
     ],
 )
 def test_a_config_file_s_project_name_that_is_not_text_is_refused_with_quotes_to_add(
@@ -367,6 +371,7 @@ def test_a_config_file_s_project_name_that_is_not_text_is_refused_with_quotes_to
     (error,) = [line for line in capfd.readouterr().err.splitlines() if "ERROR:" in line]
     assert error.startswith("ERROR: project_name must be text, not ")
     assert error.endswith(f"in the config or replay file, e.g. {fix}.")
+    assert value in error.split("Quote")[-1]  # the word written, whichever it was
     assert list(output.iterdir()) == []
 
 
@@ -650,9 +655,8 @@ def test_the_reserved_keywords_hold_every_keyword_of_the_python_running_the_test
 def test_the_reserved_names_cover_every_offered_python_and_every_locked_package():
     table = json.loads((ROOT / "templates/locks/reserved-names.json").read_text())
     assert sorted(table["stdlib"]) == sorted(PYTHONS)
-    for lock in (ROOT / "templates/locks").glob("*/poetry.lock"):
-        for package in tomllib.loads(lock.read_text())["package"]:
-            assert package["name"].lower().replace("-", "_") in table["locked"], package["name"]
+    for package in every_locked_package():
+        assert package["name"].lower().replace("-", "_") in table["locked"], package["name"]
 
 
 EMAILS = [
@@ -759,6 +763,7 @@ def test_jinja_markers_that_would_not_survive_an_update_are_refused(tmp_path, ca
 def test_every_jinja_opening_marker_is_refused_in_free_text(marker, tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, description=f"costs {marker} little")
     assert len(errors) == 1 and errors[0].startswith("ERROR: description "), errors
+    assert "holds '{{', '{%' or '{#'" in errors[0], errors
 
 
 @pytest.mark.parametrize("description", ["{{ x }}", "x" * 600], ids=["jinja", "too-long"])

@@ -10,8 +10,9 @@ import pytest
 from packaging.utils import canonicalize_name
 
 import answer_checks
-from harness import PROJECT_TEMPLATE, ROOT
+from harness import PROJECT_TEMPLATE
 from harness.baking import bake_into, refused_bake
+from harness.locks import every_locked_package
 
 CASES = {
     "slug-with-space": ({"project_slug": "hello service"}, "'hello service'"),
@@ -67,11 +68,11 @@ CASES = {
     ),
     "slug-names-a-locked-package": (
         {"project_slug": "flask", "package_name": "my_app"},
-        "project_slug 'flask' is the name of a package the project",
+        "project_slug 'flask' is the name of a package installed next to the project",
     ),
-    "slug-names-a-build-tool": (
-        {"project_slug": "poetry", "package_name": "my_app"},
-        "project_slug 'poetry' is the name of a package the project",
+    "slug-names-pip": (
+        {"project_slug": "pip", "package_name": "my_app"},
+        "project_slug 'pip' is the name of a package installed next to the project",
     ),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-two-addresses": (
@@ -132,20 +133,13 @@ def test_bad_answer_is_refused_and_leaves_nothing(answers, bad, tmp_path, capfd)
     assert any(("e.g." in line or "Use " in line or "Give " in line) for line in error_lines)
 
 
-def locked_distributions() -> list[str]:
-    """The normalised name of every package in the shipped locks."""
-    names = set()
-    for lock in (ROOT / "templates" / "locks").glob("*/poetry.lock"):
-        packages = tomllib.loads(lock.read_text(encoding="utf-8"))["package"]
-        names |= {canonicalize_name(package["name"]) for package in packages}
-    return sorted(names)
-
-
-@pytest.mark.parametrize("slug", locked_distributions())
+@pytest.mark.parametrize(
+    "slug", sorted({canonicalize_name(package["name"]) for package in every_locked_package()})
+)
 def test_a_slug_that_names_a_locked_package_is_refused(slug, tmp_path, capfd):
     """The project's own package takes the slug's name: installing it would replace that one."""
     (error,) = refused_bake(tmp_path, capfd, project_slug=slug, package_name="my_app")
-    assert error.startswith(f"ERROR: project_slug '{slug}' is the name of a package the project")
+    assert error.startswith(f"ERROR: project_slug '{slug}' is the name of a package installed")
     assert error.endswith(f"e.g. project_slug={slug}-service.")
 
 
@@ -155,6 +149,11 @@ def test_a_locked_package_name_made_from_the_project_name_is_refused_with_a_slug
     (error,) = refused_bake(tmp_path, capfd, project_name="Flask")
     assert error.startswith("ERROR: project_slug 'flask' (the slug of project_name 'Flask')")
     assert bake_into(tmp_path, project_name="Flask", project_slug="flask-service").is_dir()
+
+
+@pytest.mark.parametrize("slug", ["poetry", "uv", "pre-commit"])
+def test_a_tool_that_runs_from_an_environment_of_its_own_is_a_slug_like_any_other(slug, tmp_path):
+    assert bake_into(tmp_path, project_slug=slug, package_name="my_app").is_dir()
 
 
 def test_a_blank_author_name_leaves_the_address_alone(tmp_path):

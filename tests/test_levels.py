@@ -478,6 +478,8 @@ def test_the_user_the_image_runs_as_is_the_one_its_system_stage_creates(project)
     (creates,) = [run for stage in dockerfile.stages for run in stage.runs() if "useradd" in run]
     assert f"groupadd --gid {uid} app" in creates, creates
     assert re.search(rf"useradd [^&]*--uid {uid} --gid app\b", creates), creates
+    system = next(stage for stage in dockerfile.stages if "useradd" in " ".join(stage.runs()))
+    assert dockerfile.final.index("COPY", f"--from={system.name}") >= 0
 
 
 @HARDENED
@@ -585,7 +587,7 @@ def test_the_image_compiles_bytecode_as_the_level_and_its_readme_say(project):
 @EVERY_LEVEL
 def test_every_url_the_readme_asks_for_is_one_the_app_serves(project):
     readme = (project.path / "README.md").read_text()
-    urls = re.findall(r"http://(?:localhost|127\.0\.0\.1):\d+(/[^\s`'\"]*)", readme)
+    urls = re.findall(r"http://(?:localhost|127\.0\.0\.1):(?:\d+|%s)(/[^\s`'\"]*)", readme)
     asked = {url.rstrip(".,;:)") for url in urls}  # a URL can end a sentence
     assert asked and asked - set(served_paths(project.path)) == set(), asked
 
