@@ -379,42 +379,43 @@ def device_slug_problem(slug: str, name: str, both: bool = False) -> str:
 
 def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
     """A slug that names one of the cluster's own namespaces."""
-    named = f"project_slug {slug!r}"
-    if slug == default_slug(name):
-        named += f" (the slug of project_name {name!r})"
-    fix = offered_slug(f"app-{slug}")
-    later = (
-        ". A project baked with it before this check: cruft update --variables-to-update "
-        + f"'{json.dumps({'project_slug': fix})}'"
-        if "_commit" in answers
-        else ""
-    )
-    return (
-        f"{named} names a namespace of the Kubernetes cluster itself (default, and every "
-        "name that starts with kube-): deploy/kubernetes/ names the project's namespace after "
-        "the slug, and applying it would change that namespace's security labels. Give "
-        f"project_slug yourself, e.g. project_slug={fix}{later}."
+    return slug_refusal(
+        slug,
+        name,
+        answers,
+        "names a namespace of the Kubernetes cluster itself (default, and every name that "
+        "starts with kube-): deploy/kubernetes/ names the project's namespace after the slug, "
+        "and applying it would change that namespace's security labels.",
+        offered_slug(f"app-{slug}"),
     )
 
 
 def installed_slug_problem(slug: str, name: str, answers: dict) -> str:
     """A slug that names a package installed next to the project."""
+    return slug_refusal(
+        slug,
+        name,
+        answers,
+        "is the name of a package installed next to the project (one of the shipped "
+        "poetry.lock's, or pip, setuptools or wheel): the project's own package takes its "
+        "name from the slug, and installing it would replace that one.",
+        offered_slug(f"{slug}-service"),
+    )
+
+
+def slug_refusal(slug: str, name: str, answers: dict, why: str, fix: str) -> str:
+    """A refused slug, why, and the one to give instead; one made from the project name
+    says so, and under cruft (which adds _commit) the --variables-to-update to pass."""
     named = f"project_slug {slug!r}"
     if slug == default_slug(name):
         named += f" (the slug of project_name {name!r})"
-    fix = offered_slug(f"{slug}-service")
     later = (
         ". A project baked with it before this check: cruft update --variables-to-update "
         + f"'{json.dumps({'project_slug': fix})}'"
         if "_commit" in answers
         else ""
     )
-    return (
-        f"{named} is the name of a package installed next to the project (one of the shipped "
-        "poetry.lock's, or pip, setuptools or wheel): the project's own package takes its "
-        "name from the slug, and installing it would replace that one. Give project_slug "
-        f"yourself, e.g. project_slug={fix}{later}."
-    )
+    return f"{named} {why} Give project_slug yourself, e.g. project_slug={fix}{later}."
 
 
 def windows_device(named: str, fix: str) -> str:
