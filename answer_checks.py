@@ -623,4 +623,8 @@ def problems(answers):
     )
     for check in checks:
         found += list(check(answers))
+    # A slug made from a refused project name: fixing the name fixes the slug too
+    made = answers["project_slug"] == default_slug(answers["project_name"])
+    if made and any(field == "project_name" for field, _ in found):
+        found = [(field, message) for field, message in found if field != "project_slug"]
     return found

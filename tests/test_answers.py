@@ -728,6 +728,14 @@ def test_an_empty_slug_from_an_unsluggable_name_is_refused_with_the_fix(tmp_path
     ]
 
 
+@pytest.mark.parametrize("name", [" ", "\u200b", "{{ 7*7 }}"], ids=["blank", "invisible", "jinja"])
+def test_a_refused_project_name_is_refused_alone_not_again_in_the_slug_made_from_it(
+    name, tmp_path, capfd
+):
+    errors = refused_bake(tmp_path, capfd, project_name=name)
+    assert len(errors) == 1 and errors[0].startswith("ERROR: project_name "), errors
+
+
 def test_an_empty_slug_given_as_such_is_refused_without_blaming_the_name(tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, project_name="Hello", project_slug="")
     assert errors == ["ERROR: project_slug is empty. Give one, e.g. project_slug=hello-service."]
