@@ -212,11 +212,11 @@ def not_text(field: str, value: object) -> str:
     file's default_context, a replay file): the command line and the prompts give text."""
     where = "in the config or replay file"
     if isinstance(value, bool):
-        words = "yes, on or true" if value else "no, off or false"
+        word, words = ("yes", "yes, on or true") if value else ("no", "no, off or false")
         return (
             f"{field} must be text, not {value}: YAML reads yes, no, on, off, true and false "
             f"without quotes as a truth value. Quote the word you wrote {where}, e.g. "
-            f'{field}: "{words.split(", ")[0]}" (for {words}).'
+            f'{field}: "{word}" (for {words}).'
         )
     if value is None:
         return (

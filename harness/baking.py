@@ -66,11 +66,17 @@ def replay_of(folder: Path, **changes: object) -> Path:
     return path
 
 
-def served_paths(project: Path) -> list[str]:
-    """The URL paths the baked app's main.py routes."""
+def main_module(project: Path) -> Path:
+    """The baked app's main.py, in its package (never one in a virtualenv)."""
     (main,) = [
-        path.read_text(encoding="utf-8")
+        path
         for path in project.glob("*/**/main.py")
         if ".venv" not in path.relative_to(project).parts
     ]
+    return main
+
+
+def served_paths(project: Path) -> list[str]:
+    """The URL paths the baked app's main.py routes."""
+    main = main_module(project).read_text(encoding="utf-8")
     return re.findall(r"@app\.(?:get|route)\(\s*[\"']([^\"']+)[\"']", main)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.baking import main_module
 from harness.net import free_port, get, get_json, poll, wait_for
 from harness.process import run, start, stop
 
@@ -243,7 +244,7 @@ def drop_stray_files(project: Path) -> None:
     (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
     (project / ".flaskenv").write_text(f"FLASK_DEBUG=1  # {STRAY_MARKER}\n")
     (project / "notes.txt").write_text(f"{STRAY_MARKER}: personal notes\n")
-    (code,) = {path.parent for path in project.glob("*/**/main.py") if ".venv" not in path.parts}
+    code = main_module(project).parent
     for folder in (project, code):
         for name in SYSTEM_FILES:
             (folder / name).write_text(f"{STRAY_MARKER}: {name}\n")

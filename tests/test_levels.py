@@ -475,11 +475,12 @@ def test_the_user_the_image_runs_as_is_the_one_its_system_stage_creates(project)
     dockerfile = parse(project.path / "Dockerfile")
     uid = project.facts["user_id"]
     assert dockerfile.final.all("USER")[-1].value == f"{uid}:{uid}"
-    (creates,) = [run for stage in dockerfile.stages for run in stage.runs() if "useradd" in run]
+    ((system, creates),) = [
+        (stage, run) for stage in dockerfile.stages for run in stage.runs() if "useradd" in run
+    ]
     assert f"groupadd --gid {uid} app" in creates, creates
     assert re.search(rf"useradd [^&]*--uid {uid} --gid app\b", creates), creates
-    system = next(stage for stage in dockerfile.stages if "useradd" in " ".join(stage.runs()))
-    assert dockerfile.final.index("COPY", f"--from={system.name}") >= 0
+    dockerfile.final.index("COPY", f"--from={system.name}")  # raises, naming it, if absent
 
 
 @HARDENED
