@@ -52,10 +52,13 @@ if TOO_OLD:
 
 import json  # noqa: E402
 import locale  # noqa: E402
+import os  # noqa: E402
 import re  # noqa: E402
 import unicodedata  # noqa: E402
 from functools import cache  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+import yaml  # noqa: E402  (cookiecutter's own dependency)
 
 TEMPLATE = Path(__file__).parent
 RESERVED_NAMES = TEMPLATE / "templates" / "locks" / "reserved-names.json"
@@ -609,6 +612,12 @@ def shape_problems(answers):
 
 
 def problems(answers):
+    """(field, message) for every answer that cannot be baked; one that the user's config
+    file gave says so."""
+    return named_config_defaults(answer_problems(answers), answers, config_file())
+
+
+def answer_problems(answers):
     """(field, message) for every answer that cannot be baked."""
     # Types and free text first: the other checks assume text on one line
     found = list(shape_problems(answers)) + list(free_text_problems(answers))
@@ -628,3 +637,60 @@ def problems(answers):
     if made and any(field == "project_name" for field, _ in found):
         found = [(field, message) for field, message in found if field != "project_slug"]
     return found
+
+
+# The programs whose command line names the config file: cookiecutter (its script, or
+# `python -m cookiecutter`) and cruft
+CONFIG_READERS = {"cookiecutter", "cruft"}
+
+
+def config_file(argv=None, environ=None):
+    """The config file this bake reads its default_context from, found as cookiecutter and
+    cruft find it: none with --default-config (cruft's -d too), else the --config-file on
+    their command line, else $COOKIECUTTER_CONFIG, else ~/.cookiecutterrc if it is there."""
+    argv = sys.argv if argv is None else argv
+    environ = os.environ if environ is None else environ
+    program = Path(argv[0]) if argv else Path()
+    if {program.name, program.parent.name} & CONFIG_READERS:
+        options = argv[1:]
+        if "--default-config" in options or (program.name == "cruft" and "-d" in options):
+            return None
+        for option, following in zip(options, [*options[1:], None]):
+            if option == "--config-file" and following is not None:
+                return Path(following)
+            if option.startswith("--config-file="):
+                return Path(option.partition("=")[2])
+    if environ.get("COOKIECUTTER_CONFIG"):
+        return Path(environ["COOKIECUTTER_CONFIG"])
+    home = Path("~/.cookiecutterrc").expanduser()
+    return home if home.is_file() else None
+
+
+def config_defaults(path) -> dict:
+    """The default_context table of the config file at `path`; empty when there is none."""
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    defaults = config.get("default_context") if isinstance(config, dict) else None
+    return defaults if isinstance(defaults, dict) else {}
+
+
+def named_config_defaults(found, answers, path):
+    """`found`, where a refused answer is the one the config file at `path` gives as its
+    default_context naming that file (once per answer): a fix given on the command line
+    alone would leave the file to give the same answer to the next bake."""
+    defaults = config_defaults(path) if path is not None and found else {}
+    named = set()
+    marked = []
+    for field, message in found:
+        given, value = defaults.get(field), answers.get(field)
+        same = field in defaults and type(given) is type(value) and given == value
+        if same and field not in named:
+            named.add(field)
+            message += (
+                f" {path} gives this {field} as its default_context: change it there too, "
+                "or every bake that reads that file is refused again."
+            )
+        marked.append((field, message))
+    return marked

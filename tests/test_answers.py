@@ -375,6 +375,65 @@ def test_a_config_file_s_project_name_that_is_not_text_is_refused_with_quotes_to
     assert list(output.iterdir()) == []
 
 
+CONFIG_NOTE = (
+    " gives this {field} as its default_context: change it there too, "
+    "or every bake that reads that file is refused again."
+)
+
+
+def config_with(tmp_path: Path, **defaults: str) -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"default_context": defaults}), encoding="utf-8")
+    return config
+
+
+def test_a_refused_answer_from_the_config_file_names_that_file(tmp_path):
+    config = config_with(tmp_path, project_slug="Bad Slug", author_email="jane@example.com, bob")
+    output = tmp_path / "out"
+    output.mkdir()
+    refused = run(
+        [BIN / "cookiecutter", "--no-input", "--config-file", config, "-o", output, ROOT],
+        check=False,
+    )
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert refused.returncode != 0, refused.stderr
+    for field, error in zip(("project_slug", "author_email"), errors, strict=True):
+        assert error.startswith(f"ERROR: {field} ")
+        assert error.endswith(f"{config}{CONFIG_NOTE.format(field=field)}")
+    assert list(output.iterdir()) == []
+
+
+def test_a_refused_answer_given_over_the_config_file_names_no_file(tmp_path, capfd, monkeypatch):
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config_with(tmp_path, project_slug="Bad Slug")))
+    output = tmp_path / "out"
+    output.mkdir()
+    (error,) = refused_bake(output, capfd, project_slug="bad_slug")
+    assert error.startswith("ERROR: project_slug 'bad_slug' ")
+    assert "default_context" not in error
+
+
+def test_the_config_file_comes_from_the_command_line_then_the_environment_then_home(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".cookiecutterrc").write_text("default_context: {}\n")
+    home = tmp_path / ".cookiecutterrc"
+    cookiecutter_cli, cruft_cli = "/venv/bin/cookiecutter", "/venv/bin/cruft"
+    module_cli = "/venv/lib/site-packages/cookiecutter/__main__.py"
+    env = {"COOKIECUTTER_CONFIG": "env.yaml"}
+    found = answer_checks.config_file
+    assert found([cookiecutter_cli, "--config-file", "cli.yaml", "."], env) == Path("cli.yaml")
+    assert found([module_cli, "--config-file=cli.yaml", "."], env) == Path("cli.yaml")
+    assert found([cruft_cli, "create", "--config-file", "cli.yaml"], env) == Path("cli.yaml")
+    assert found(["pytest", "--config-file", "pytest.ini"], env) == Path("env.yaml")
+    assert found([cookiecutter_cli, "."], env) == Path("env.yaml")
+    assert found([cookiecutter_cli, "."], {}) == home
+    assert found([cookiecutter_cli, "--default-config", "."], env) is None
+    assert found([cruft_cli, "create", "-d", "."], env) is None
+    home.unlink()
+    assert found([cookiecutter_cli, "."], {}) is None
+
+
 def test_free_text_answers_never_reach_python_source(tmp_path):
     answers = {field: f"{field} {INJECTION}" for field in FREE_TEXT if field != "author_email"}
     project = bake_into(tmp_path, project_slug="any-answer", docker_level=LEVELS[0], **answers)
