@@ -217,14 +217,55 @@ def refuse(found: list[tuple[str, str]]) -> None:
         )
 
 
+# The files only some levels bake, each with the fact its conditional file name reads
+LEVEL_FILES = {
+    "requirements.txt": "requirements",
+    ".github/workflows/dependabot-requirements.yml": "requirements",
+    "slim.Dockerfile": "slim_variant",
+    "export_requirements.py": "lock_exporter",
+    "runtime_files.py": "runtime_files",
+    "compile_bytecode.py": "bytecode_compiler",
+    "build-requirements.txt": "build_requirements",
+    ".pre-commit-config.yaml": "pre_commit",
+}
+
+
 def level(cookiecutter: dict) -> dict:
-    """The chosen level's facts from `_levels`, plus the rules derived from answers."""
-    facts = dict(cookiecutter["_levels"][cookiecutter["docker_level"]])
+    """The chosen level's facts from `_levels`, plus the rules derived from answers, among
+    them what sets it apart from the other levels."""
+    levels = {name: level_facts(cookiecutter, name) for name in cookiecutter["_levels"]}
+    facts = levels[cookiecutter["docker_level"]]
+    facts["series_length"] = sum(1 for other in levels.values() if other["in_series"])
+    # The levels that commit requirements.txt: a move to one writes the template's own export
+    facts["requirements_levels"] = [name for name, other in levels.items() if other["requirements"]]
+    # This level's files that a move to another level deletes, grouped by the levels that keep
+    # them, and those the suggested move deletes: git deletes a file only while it is as the
+    # template wrote it
+    kept_by = {
+        file: tuple(name for name, other in levels.items() if other[fact])
+        for file, fact in LEVEL_FILES.items()
+        if facts[fact]
+    }
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for file, names in kept_by.items():
+        if len(names) < len(levels):
+            groups.setdefault(names, []).append(file)
+    facts["move_deletes"] = [(files, list(names)) for names, files in groups.items()]
+    facts["suggested_move_deletes"] = [
+        file for file, names in kept_by.items() if facts["suggested_move"] not in names
+    ]
+    return facts
+
+
+def level_facts(cookiecutter: dict, name: str) -> dict:
+    """The facts of the level `name` from `_levels`, plus the rules derived from them and
+    the answers."""
+    facts = dict(cookiecutter["_levels"][name])
     # A pre-commit config when asked for, or when the level cannot work without it
     asked = bool(yes_no(cookiecutter["use_pre_commit"]))
     facts["pre_commit"] = asked or facts["needs_pre_commit"]
     facts["pre_commit_unasked"] = facts["pre_commit"] and not asked
-    facts["name"] = cookiecutter["docker_level"]
+    facts["name"] = name
     # Where the code goes: the package under src/ from step 5 on, next to pyproject.toml before.
     # code_dir is the folder the image build copies and Compose Watch follows.
     package = cookiecutter["package_name"]
@@ -234,11 +275,6 @@ def level(cookiecutter: dict) -> dict:
     # and pyproject.toml an author with an e-mail and no name (with an empty name, Poetry
     # writes the address as the package's Author instead of its Author-email)
     facts["author_named"] = bool(cookiecutter["author_name"].strip())
-    facts["series_length"] = sum(1 for f in cookiecutter["_levels"].values() if f["in_series"])
-    # The levels that commit requirements.txt: a move to one writes the template's own export
-    facts["requirements_levels"] = [
-        name for name, other in cookiecutter["_levels"].items() if other["requirements"]
-    ]
     # The script that gives the image bytecode for the server's imports, at the level that
     # compiles only those
     facts["bytecode_compiler"] = facts["bytecode"] == "server_imports"

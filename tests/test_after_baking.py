@@ -256,15 +256,77 @@ def test_moving_between_levels_matches_baking_the_target(template_repo, tmp_path
           "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
 
     direct = cruft_create(template_repo, tmp_path / "direct", docker_level=target)
-    moved_files, direct_files = files_of(project), files_of(direct)
-    assert leftovers(project) == []
-    assert moved_files.pop("NOTES.md") == b"my notes survive level moves\n"
+    assert_baked_as(project, direct, own={"NOTES.md": b"my notes survive level moves\n"})
+
+
+def assert_baked_as(moved: Path, direct: Path, own: dict[str, bytes]) -> None:
+    """`moved` holds the files of the project baked at `direct`, the same answers in
+    `.cruft.json`, the user's `own` files, and nothing else (no `.rej` or `.orig`)."""
+    moved_files, direct_files = files_of(moved), files_of(direct)
+    assert leftovers(moved) == []
+    assert {name: moved_files.pop(name, None) for name in own} == own
     moved_state = json.loads(moved_files.pop(".cruft.json"))
     direct_state = json.loads(direct_files.pop(".cruft.json"))
     assert moved_state["context"] == direct_state["context"]
     assert sorted(moved_files) == sorted(direct_files)
     different = [name for name in direct_files if moved_files[name] != direct_files[name]]
     assert different == []
+
+
+def removal_before_the_move(project: Path) -> list[list[str]]:
+    """The commands of the README's `git rm ... && git commit ...` line, which removes the
+    files its suggested move deletes."""
+    readme = (project / "README.md").read_text()
+    (line,) = [line.strip() for line in readme.splitlines() if line.strip().startswith("git rm ")]
+    return [shlex.split(command) for command in line.split(" && ")]
+
+
+# The levels whose suggested move deletes files of theirs
+DELETING_MOVES = [a.docker_level for a in every_level() if a.level["suggested_move_deletes"]]
+
+
+@pytest.mark.parametrize("source", DELETING_MOVES)
+def test_the_readmes_removal_lets_the_suggested_move_delete_files_you_changed(
+    template_repo, tmp_path, source
+):
+    project = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
+    target = Answers(source).level["suggested_move"]
+    direct = cruft_create(template_repo, tmp_path / "direct", docker_level=target)
+    commit_all(project, f"baked at {source}")
+    # Every file of the source that the target does not have (but the code, which a move
+    # between layouts moves), changed as you or Dependabot would: git deletes a file only
+    # while it is as the template wrote it
+    code = Answers(source).level["package_dir"] + "/"
+    for name in sorted(files_of(project).keys() - files_of(direct).keys()):
+        if name.startswith(code):
+            continue
+        with (project / name).open("a") as file:
+            file.write("\n# changed after the bake\n")
+    commit_all(project, "changed after the bake")
+
+    for command in removal_before_the_move(project):
+        assert command[0] == "git", command
+        git(*command[1:], cwd=project)
+    cruft("update", "--skip-apply-ask", "--project-dir", project,
+          "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
+
+    assert_baked_as(project, direct, own={})
+
+
+def test_without_the_removal_a_move_leaves_a_file_you_changed_behind(template_repo, tmp_path):
+    source = DELETING_MOVES[0]
+    project = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
+    target = Answers(source).level["suggested_move"]
+    commit_all(project, f"baked at {source}")
+    changed = Answers(source).level["suggested_move_deletes"][0]
+    with (project / changed).open("a") as file:
+        file.write("\n# changed after the bake\n")
+    commit_all(project, "changed after the bake")
+
+    cruft("update", "--skip-apply-ask", "--project-dir", project,
+          "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
+
+    assert (project / changed).is_file()
 
 
 def test_hostile_answers_survive_a_cruft_update(tmp_path):

@@ -14,7 +14,7 @@ import jinja2
 import pytest
 from jinja2 import meta
 
-from answer_filters import level, table_problems
+from answer_filters import LEVEL_FILES, level, table_problems
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS
 from harness.process import run
@@ -212,6 +212,18 @@ def test_a_conditional_file_name_reads_one_fact_of_the_level(path):
         "({% if level(cookiecutter).<fact> %}...{% endif %}); compute a rule from the answers "
         "once, in answer_filters.level(), and name it there"
     )
+
+
+def test_the_files_some_levels_lack_are_the_conditional_file_names():
+    """LEVEL_FILES, which says what a level move deletes, names each conditional file with
+    the fact its name reads."""
+    name = re.compile(r"{% if level\(cookiecutter\)\.(\w+) %}(.+){% endif %}")
+    conditional = {}
+    for path in PROJECT_TEMPLATE.rglob("*"):
+        if found := name.fullmatch(path.name):
+            file = (path.parent / found[2]).relative_to(PROJECT_TEMPLATE).as_posix()
+            conditional[file] = found[1]
+    assert conditional == LEVEL_FILES
 
 
 # What Windows refuses in a path: git cannot check such a file out there
