@@ -417,6 +417,69 @@ def clean_up(compose: Compose, built_images: list[str]) -> list[str]:
     return left
 
 
+# --- As the cluster runs it: the Deployment's security context under Compose ----------
+
+
+@dataclass
+class PodLike:
+    settings: dict = field(default_factory=dict)  # what each service ran with
+    health: dict = field(default_factory=dict)  # service -> GET /health status, or the error
+    logs: str = ""
+    leftovers: list[str] = field(default_factory=list)
+
+
+def pod_settings(project: Path) -> dict:
+    """Compose settings for what deploy/kubernetes/deployment.yaml imposes on the container:
+    a read-only root, the capabilities it drops, no privilege escalation, and its
+    memory-backed emptyDir volumes as tmpfs mounts."""
+    manifest = project / "deploy" / "kubernetes" / "deployment.yaml"
+    pod = yaml.safe_load(manifest.read_text(encoding="utf-8"))["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    security = container["securityContext"]
+    in_memory = {
+        volume["name"] for volume in pod["volumes"]
+        if volume.get("emptyDir", {}).get("medium") == "Memory"
+    }  # fmt: skip
+    settings = {
+        "read_only": security["readOnlyRootFilesystem"],
+        "cap_drop": security["capabilities"]["drop"],
+        "tmpfs": [m["mountPath"] for m in container["volumeMounts"] if m["name"] in in_memory],
+    }
+    if security["allowPrivilegeEscalation"] is False:
+        settings["security_opt"] = ["no-new-privileges:true"]
+    return settings
+
+
+def as_the_pod_runs_it(command: tuple[str, ...], project: Path, scratch: Path) -> PodLike:
+    """Every service of the project up under pod_settings(), and GET /health of each."""
+    record = PodLike(settings=pod_settings(project))
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    # Each setting replaces the service's own (`!override`): Compose refuses a list that a
+    # merge would give twice the same item
+    lines = ["services:"]
+    for service in services:
+        lines.append(f"  {service}:")
+        for key, value in record.settings.items():
+            lines.append(f"    {key}: !override {json.dumps(value)}")
+    override = scratch / "compose.test-pod.yaml"
+    override.write_text("\n".join(lines) + "\n")
+    compose = Compose(command, project, scratch, extra_override=override)
+    built: list[str] = []
+    try:
+        compose("up", "--build", "--detach", timeout=1800)
+        built = compose("images", "--quiet").split()
+        for service in compose.services:
+            try:
+                wait_for(compose.port(service), "/health", seconds=90)
+                record.health[service] = 200
+            except AssertionError as error:
+                record.health[service] = str(error)
+        record.logs = compose("logs", "--no-color", check=False)
+    finally:
+        record.leftovers = clean_up(compose, built)
+    return record
+
+
 # --- Behind a proxy: which forwarded headers the server believes ---------------------
 
 PROXY = Path(__file__).with_name("forwarding_proxy.py")  # runs in a python:X-slim container

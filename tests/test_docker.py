@@ -19,6 +19,7 @@ from harness.docker import (
     SECRET_SETTING,
     SYSTEM_FILES,
     Compose,
+    as_the_pod_runs_it,
     behind_proxy,
     clean_up,
     lifecycle,
@@ -380,6 +381,31 @@ def test_a_client_cannot_spoof_https_past_the_trusted_proxy_setting(forwarded):
 @EVERY_LEVEL
 def test_the_proxy_run_leaves_nothing_behind(forwarded):
     assert forwarded.leftovers == []
+
+
+@pytest.fixture
+def pod_like(project, tmp_path_factory):
+    """The project's services up under the Deployment's security context (harness.docker)."""
+
+    def make():
+        scratch = tmp_path_factory.mktemp(f"pod-{project.answers.docker_level}")
+        return as_the_pod_runs_it(ENGINE.compose, project.copy_to(scratch), scratch)
+
+    return once("pod", project, make)
+
+
+@EVERY_LEVEL
+def test_the_image_serves_under_the_deployments_security_context(pod_like):
+    assert pod_like.settings["read_only"] is True
+    assert pod_like.settings["cap_drop"] == ["ALL"]
+    assert pod_like.settings["security_opt"] == ["no-new-privileges:true"]
+    assert pod_like.settings["tmpfs"] == ["/tmp"]
+    assert set(pod_like.health.values()) == {200}, f"{pod_like.health}\n{pod_like.logs[-3000:]}"
+
+
+@EVERY_LEVEL
+def test_the_pod_like_run_leaves_nothing_behind(pod_like):
+    assert pod_like.leftovers == []
 
 
 @pytest.fixture

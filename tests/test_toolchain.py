@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ import yaml
 
 from harness import ROOT
 from harness.benchmark.prepare import EXTRA_DEPENDENCY, add_extra_dependency
+from harness.docker import pod_settings
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
@@ -831,3 +833,27 @@ def test_release_pushes_the_image_the_kubernetes_base_deploys(project):
     (image,) = yaml.safe_load(kustomization.read_text())["images"]
     owner = "${{ github.repository_owner }}"
     assert pushed == image["newName"].replace("OWNER", owner) == f"ghcr.io/{owner}/hello-service"
+
+
+# The `docker run` options of the CI step that take a value as the next word
+VALUED_DOCKER_RUN_OPTIONS = {"--name", "--publish", "--tmpfs", "--cap-drop", "--security-opt"}
+
+
+@for_answers(every_level())
+def test_ci_runs_the_image_as_the_deployment_runs_it(project):
+    settings = pod_settings(project.path)
+    served = step(workflows(project)["ci.yml"], "image",
+                  "The image serves /health, run as deploy/kubernetes runs it")  # fmt: skip
+    script = served["run"].replace("\\\n", " ")
+    (docker_run,) = [shlex.split(line) for line in script.splitlines() if "docker run" in line]
+    expected = [
+        *(["--read-only"] if settings["read_only"] else []),
+        *[f"--tmpfs={path}" for path in settings["tmpfs"]],
+        *[f"--cap-drop={capability}" for capability in settings["cap_drop"]],
+        *[f"--security-opt={option.split(':')[0]}" for option in settings.get("security_opt", [])],
+    ]
+    given = set()
+    words = iter(docker_run[2:])
+    for word in words:  # each option with its value as one word, as `--opt=value`
+        given.add(f"{word}={next(words)}" if word in VALUED_DOCKER_RUN_OPTIONS else word)
+    assert set(expected) <= given, (expected, docker_run)
