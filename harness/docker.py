@@ -216,17 +216,31 @@ def write_override(services: list[str], folder: Path, build_args: dict[str, str]
     return override
 
 
+# What the baked README shows for a Compose secret: the one that names it, and its file
+README_SECRET, README_SECRET_FILE = "FLASK_SECRET_KEY", "./secrets/FLASK_SECRET_KEY"
+
+
+def readme_secrets(project: Path) -> str:
+    """The baked README's `compose.yaml` lines that give the services a secret: the yaml
+    block after the paragraph on Compose's `secrets:`."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    after = readme.split("Compose mounts a service's `secrets:`", 1)[1]
+    return after.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
 def write_secret(project: Path, folder: Path) -> Path:
-    """An override that gives every service SECRET_SETTING as a Compose file secret."""
+    """An override that gives every service SECRET_SETTING as a Compose file secret, the
+    way the baked README says to give one (its lines, with this setting and file)."""
     name, value = SECRET_SETTING
     secret = folder / "secret.txt"
     secret.write_text(value + "\n")
     secret.chmod(0o644)  # mounted as it is: the image's unprivileged user must read it
+    lines = readme_secrets(project).replace(README_SECRET_FILE, str(secret))
+    override = yaml.safe_load(lines.replace(README_SECRET, f"FLASK_{name}"))
     services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
-    override = {
-        "services": {service: {"secrets": [f"FLASK_{name}"]} for service in services},
-        "secrets": {f"FLASK_{name}": {"file": str(secret)}},
-    }
+    assert set(override["services"]) == set(services), (
+        f"the README gives secrets to {sorted(override['services'])}, not to {sorted(services)}"
+    )
     path = folder / "compose.secret.yaml"
     path.write_text(yaml.safe_dump(override, sort_keys=False))
     return path
