@@ -238,6 +238,10 @@ def level(cookiecutter: dict) -> dict:
     facts["series_length"] = sum(1 for other in levels.values() if other["in_series"])
     # The levels that commit requirements.txt: a move to one writes the template's own export
     facts["requirements_levels"] = [name for name, other in levels.items() if other["requirements"]]
+    # The levels that bake a pre-commit config whatever use_pre_commit says
+    facts["pre_commit_levels"] = [
+        name for name, other in levels.items() if other["needs_pre_commit"]
+    ]
     # This level's files that a move to another level deletes, grouped by the levels that keep
     # them, and those the suggested move deletes: git deletes a file only while it is as the
     # template wrote it

@@ -273,6 +273,21 @@ def assert_baked_as(moved: Path, direct: Path, own: dict[str, bytes]) -> None:
     assert different == []
 
 
+# Each level answered without pre-commit
+PRE_COMMIT_UNASKED = [Answers(a.docker_level, use_pre_commit=False) for a in every_level()]
+
+
+@for_answers([a for a in PRE_COMMIT_UNASKED if not a.has_pre_commit])
+def test_a_readme_without_pre_commit_names_the_moves_that_add_its_config(project):
+    readme = (project.path / "README.md").read_text()
+    (names,) = re.findall(
+        r"^- \*\*A move to (.+?)\*\* adds `\.pre-commit-config\.yaml`", readme, re.M
+    )
+    adding = [a.docker_level for a in PRE_COMMIT_UNASKED if a.has_pre_commit]
+    assert re.findall(r"`([^`]+)`", names) == adding
+    assert "run `pre-commit install`" in readme
+
+
 def removal_before_the_move(project: Path) -> list[list[str]]:
     """The commands of the README's `git rm ... && git commit ...` line, which removes the
     files its suggested move deletes."""
