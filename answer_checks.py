@@ -78,8 +78,14 @@ def reserved_names() -> dict:
     return json.loads(RESERVED_NAMES.read_text(encoding="utf-8"))
 
 
-MAX_NAME = 40  # slug and package: Docker, Compose and Kubernetes names get suffixes
+# Every prompt of cookiecutter.json is of one of these kinds, each with its checks below
+# (a test holds the kinds to cookiecutter.json): free text on one line, names made from
+# it, choices among the offered values, and yes/no
 ONE_LINE = ("project_name", "description", "author_name", "author_email")
+NAMES = ("project_slug", "package_name")
+CHOICES = ("docker_level", "python_version")
+YES_NO = ("use_pre_commit",)
+MAX_NAME = 40  # slug and package: Docker, Compose and Kubernetes names get suffixes
 # The longest each one-line answer may be, and why. Each lands in one-line fields, such as
 # the image's labels, and Docker reads at most 64 KiB of a Dockerfile line.
 MAX_TEXT = {
@@ -513,7 +519,7 @@ def choice_problems(answers):
     """Choices and private data as a replay file can give them: only what the template offers,
     in the form it writes them (cookiecutter checks choices only when it prompts)."""
     template = offered()
-    for field in ("docker_level", "python_version"):
+    for field in CHOICES:
         if answers[field] not in template[field]:
             yield (
                 field,
@@ -522,14 +528,15 @@ def choice_problems(answers):
                     + ", ".join(template[field])
                 ),
             )
-    if yes_no(answers["use_pre_commit"]) is None:
-        yield (
-            "use_pre_commit",
-            (
-                f"use_pre_commit {answers['use_pre_commit']!r} is neither yes nor no. "
-                "Give true or false (or yes, no, y, n, t, f, on, off, 1, 0)."
-            ),
-        )
+    for field in YES_NO:
+        if yes_no(answers[field]) is None:
+            yield (
+                field,
+                (
+                    f"{field} {answers[field]!r} is neither yes nor no. "
+                    "Give true or false (or yes, no, y, n, t, f, on, off, 1, 0)."
+                ),
+            )
     # As JSON, so that 10001.0 is not 10001, nor 1 True
     if as_json(answers["_levels"]) != as_json(template["_levels"]):
         yield (
@@ -597,7 +604,7 @@ def choice_problems(answers):
 
 def shape_problems(answers):
     """Values of the wrong type, as a replay file can give them: text, a table of text."""
-    for field in ("project_slug", "package_name", "docker_level", "python_version"):
+    for field in NAMES + CHOICES:
         if not isinstance(answers[field], str):
             yield field, not_text(field, answers[field])
     for field in ("_tools", "_actions"):

@@ -9,6 +9,7 @@
     harness.docker           the Docker engine, `docker compose` and lifecycle() of a baked project
     harness.net              loopback HTTP: a free port, GET, polling until a service answers
     harness.gunicorn         log_line(): the regex of a Gunicorn log line
+    harness.locks            the shipped poetry.lock files and every package they lock
     harness.probe_image      not imported: runs inside containers (harness.docker sends it)
     harness.forwarding_proxy not imported: the reverse proxy the forwarded-headers test runs
     harness.docker_required  pytest plugin: in CI a skipped Docker test fails the run

@@ -42,6 +42,7 @@ class Stage:
     base: str
     name: str | None
     instructions: list[Instruction] = field(default_factory=list)
+    where: str = ""  # for messages: "stage 2 (server) of <path>"
 
     def all(self, keyword: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword == keyword]
@@ -54,14 +55,14 @@ class Stage:
         for position, instruction in enumerate(self.instructions):
             if instruction.keyword == keyword and contains in instruction.value:
                 return position
-        raise AssertionError(f"no {keyword} containing {contains!r} in stage {self.name}")
+        raise AssertionError(f"no {keyword} containing {contains!r} in {self.where}")
 
     def copy_all_index(self) -> int:
         """Position of `COPY . .` (the whole build context)."""
         for position, instruction in enumerate(self.instructions):
             if instruction.keyword == "COPY" and instruction.words == [".", "."]:
                 return position
-        raise AssertionError(f"no `COPY . .` in stage {self.name}")
+        raise AssertionError(f"no `COPY . .` in {self.where}")
 
     def env(self) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -123,7 +124,9 @@ def parse(path: Path) -> Dockerfile:
         if keyword == "FROM":
             words = value.split()
             name = words[2] if len(words) > 2 and words[1].upper() == "AS" else None
-            stages.append(Stage(base=words[0], name=name))
+            named = f" ({name})" if name else ""
+            where = f"stage {len(stages) + 1}{named} of {path}"
+            stages.append(Stage(base=words[0], name=name, where=where))
             continue
         assert stages, f"{path}: {keyword} before the first FROM"
         stages[-1].instructions.append(Instruction(keyword, value))

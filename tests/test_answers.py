@@ -35,7 +35,7 @@ from harness.matrix import COOKIECUTTER, LEVEL_FACTS, LEVELS, PYTHONS
 from harness.process import run
 from harness.tools import BIN, released_labels, tool_env
 
-FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+FREE_TEXT = answer_checks.ONE_LINE
 # A level whose Dockerfile carries the answers in OCI labels
 LABELLED = next(level for level in LEVELS if LEVEL_FACTS[level]["version_args"])
 
@@ -203,23 +203,17 @@ def refusable(field: str, value: str) -> bool:
     return field == "author_email" and not PLAIN_EMAIL.fullmatch(value)
 
 
+# What is typed for each free-text answer: any text, a name that is not blank, an address
+TYPED = {
+    **{field: TEXT for field in FREE_TEXT},
+    "project_name": TEXT.filter(lambda t: t.strip()),
+    "author_email": EMAIL,
+}
+
+
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(
-    level=st.sampled_from(LEVELS),
-    project_name=TEXT.filter(lambda t: t.strip()),
-    description=TEXT,
-    author_name=TEXT,
-    author_email=EMAIL,
-)
-def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(
-    capfd, level, project_name, description, author_name, author_email
-):
-    typed = {
-        "project_name": project_name,
-        "description": description,
-        "author_name": author_name,
-        "author_email": author_email,
-    }
+@given(level=st.sampled_from(LEVELS), typed=st.fixed_dictionaries(TYPED))
+def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(capfd, level, typed):
     answers = typed  # as typed: no answer runs as Jinja (answers_extension.AnswersExtension)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder)

@@ -14,9 +14,10 @@ import jinja2
 import pytest
 from jinja2 import meta
 
+import answer_checks
 from answer_filters import LEVEL_FILES, level, table_problems
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS
+from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS, Answers
 from harness.process import run
 from harness.tools import BIN
 
@@ -223,7 +224,78 @@ def test_the_files_some_levels_lack_are_the_conditional_file_names():
         if found := name.fullmatch(path.name):
             file = (path.parent / found[2]).relative_to(PROJECT_TEMPLATE).as_posix()
             conditional[file] = found[1]
-    assert conditional == LEVEL_FILES
+    assert conditional == LEVEL_FILES, (
+        "answer_filters.LEVEL_FILES names each conditional file with the fact its name reads "
+        "(a level move deletes the files the new level lacks): add, change or remove the entry"
+    )
+
+
+# The kinds of prompt the answer checks know, and the default each kind has in
+# cookiecutter.json: one-line text, a name made from the answers before it, a choice, yes/no
+PROMPT_KINDS = {
+    "answer_checks.ONE_LINE": (
+        answer_checks.ONE_LINE,
+        lambda d: isinstance(d, str) and "{{" not in d,
+    ),
+    "answer_checks.NAMES": (answer_checks.NAMES, lambda d: isinstance(d, str) and "{{" in d),
+    "answer_checks.CHOICES": (answer_checks.CHOICES, lambda d: isinstance(d, list)),
+    "answer_checks.YES_NO": (answer_checks.YES_NO, lambda d: isinstance(d, bool)),
+}
+PROMPTS = [key for key in COOKIECUTTER if not key.startswith("_")]
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_every_prompt_is_of_one_kind_the_answer_checks_know(prompt):
+    kinds = [kind for kind, (fields, _) in PROMPT_KINDS.items() if prompt in fields]
+    assert len(kinds) == 1, (
+        f"{prompt}: add it to one of {', '.join(PROMPT_KINDS)}, whose checks refuse what "
+        "cannot be baked; a free-text answer also needs answer_checks.MAX_TEXT, and each "
+        "file format's escaping filter where a template writes it"
+    )
+    _, default_fits = PROMPT_KINDS[kinds[0]]
+    assert default_fits(COOKIECUTTER[prompt]), f"{prompt}'s default is not of the {kinds[0]} kind"
+
+
+def test_the_answer_checks_know_no_prompt_the_template_lacks():
+    known = [field for fields, _ in PROMPT_KINDS.values() for field in fields]
+    assert sorted(known) == sorted(PROMPTS)
+
+
+# The filters that write an answer into a file format, escaped for it (answer_filters.py),
+# and Jinja's own tojson
+FORMAT_FILTERS = ("toml_str", "yaml_str", "py_str", "dockerfile_str", "md_text", "tojson")
+FREE_TEXT_USE = re.compile(rf"cookiecutter(?:\.|\[[\"'])(?:{'|'.join(answer_checks.ONE_LINE)})\b")
+
+
+@pytest.mark.parametrize(
+    "path", jinja_sources(), ids=lambda p: str(p.relative_to(ROOT)).replace("{", "(")
+)
+def test_every_free_text_answer_is_written_through_its_formats_filter(path):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    outputs = re.findall(r"\{\{-?(.*?)-?\}\}", text, re.S)
+    unfiltered = [
+        expression.strip()
+        for expression in outputs
+        if FREE_TEXT_USE.search(expression)
+        and not re.search(rf"\|\s*(?:{'|'.join(FORMAT_FILTERS)})\s*$", expression.strip())
+    ]
+    assert not unfiltered, (
+        f"{unfiltered}: write a free-text answer through the filter of the file's format "
+        f"({', '.join(FORMAT_FILTERS)}), last in the expression"
+    )
+
+
+def test_every_one_line_answer_has_a_length_limit():
+    assert sorted(answer_checks.MAX_TEXT) == sorted(answer_checks.ONE_LINE)
+
+
+def test_every_prompt_has_a_label_and_a_row_in_the_readmes_prompts_table():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("\n## Prompts\n", 1)[1].split("\n#", 1)[0]
+    first_cells = re.findall(r"^\| (.+?) \|", table, re.M)
+    in_rows = [name for cell in first_cells for name in re.findall(r"`(\w+)`", cell)]
+    assert sorted(in_rows) == sorted(PROMPTS)
+    assert sorted(COOKIECUTTER["__prompts__"]) == sorted(PROMPTS)
 
 
 # What Windows refuses in a path: git cannot check such a file out there
@@ -291,6 +363,18 @@ def test_the_templates_own_table_of_levels_has_no_problems():
 # A fact read in a template or hook: (cookiecutter | level).X, level(cookiecutter).X,
 # level.X (README parts set `level`), or the hook's LEVEL["X"]
 FACT_READ = re.compile(r"""\blevel(?:\)|\(cookiecutter\))?\.(\w+)|\bLEVEL\[["'](\w+)["']\]""")
+
+
+def test_the_level_facts_page_has_a_row_for_every_fact_and_no_other():
+    page = (ROOT / "docs" / "level-facts.md").read_text()
+    stated_part, derived_part = page.split("\n## Derived", 1)
+    derived_part = derived_part.split("\n## Adding", 1)[0]
+    row = re.compile(r"^\| `(\w+)` \|", re.M)
+    answers = Answers(LEVELS[0])
+    stated = sorted(answers.facts)
+    derived = sorted(answers.level.keys() - answers.facts.keys())
+    assert sorted(row.findall(stated_part)) == stated, "docs/level-facts.md, stated facts"
+    assert sorted(row.findall(derived_part)) == derived, "docs/level-facts.md, derived facts"
 
 
 def test_templates_read_only_facts_that_the_table_states_or_level_derives():
@@ -422,16 +506,41 @@ def body(path: Path) -> list[str]:
     return lines[next(i for i, line in enumerate(lines) if line.startswith("FROM")) :]
 
 
+# The levels whose Dockerfiles are one multi-stage build, word for word below the header
+SHARED_MULTI_STAGE = (
+    "step-4-nontrivial-improvements",
+    "step-5-larger-project",
+    "step-6-compiling-dependencies",
+)
+
+
 def test_steps_4_to_6_share_their_multi_stage_dockerfile_word_for_word():
-    step4, step5, step6 = (
-        body(DOCKER / f"{level}.Dockerfile")
-        for level in (
-            "step-4-nontrivial-improvements",
-            "step-5-larger-project",
-            "step-6-compiling-dependencies",
+    first, *others = (DOCKER / f"{level}.Dockerfile" for level in SHARED_MULTI_STAGE)
+    for other in others:
+        differences = [
+            f"{first.name} line {first_line} != {other.name} line {other_line}"
+            for first_line, other_line in different_lines(first, other)
+        ]
+        assert not differences, (
+            f"{'; '.join(differences[:3])}. These Dockerfiles are copies below their header "
+            "comment: make the change in each of them (step 6's slim variant too, which "
+            "differs only in its base and apt packages), and in their line-by-line walks in "
+            "templates/readme/"
         )
-    )
-    assert step4 == step5 == step6
+
+
+def different_lines(first: Path, other: Path) -> list[tuple[int, int]]:
+    """The file line numbers (1-based) where two Dockerfiles' bodies differ."""
+    first_body, other_body = body(first), body(other)
+    # Where each body starts in its file: below the header comment
+    first_start = len(first.read_text(encoding="utf-8").splitlines()) - len(first_body)
+    other_start = len(other.read_text(encoding="utf-8").splitlines()) - len(other_body)
+    matcher = SequenceMatcher(None, first_body, other_body, autojunk=False)
+    return [
+        (first_start + i1 + 1, other_start + j1 + 1)
+        for tag, i1, _, j1, _ in matcher.get_opcodes()
+        if tag != "equal"
+    ]
 
 
 def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
