@@ -335,25 +335,36 @@ def test_every_level_states_the_same_facts():
     assert not lacking, f"cookiecutter.json: every row of _levels states every fact; {lacking}"
 
 
-def test_a_row_of_levels_that_lacks_a_fact_stops_the_bake_naming_both():
-    table = {name: dict(facts) for name, facts in COOKIECUTTER["_levels"].items()}
-    del table[LEVELS[-1]]["psycopg2"]
+# A table of two levels and two facts, whole: the checks' own tests do not depend on the
+# template's table being whole
+TWO_LEVELS = {
+    "docker_level": ["first", "second"],
+    "_levels": {"first": {"lock": "base", "number": 1}, "second": {"lock": "base", "number": 2}},
+}
 
-    assert table_problems({**COOKIECUTTER, "_levels": table}) == [
+
+def test_a_row_of_levels_that_lacks_a_fact_stops_the_bake_naming_both():
+    table = {name: dict(facts) for name, facts in TWO_LEVELS["_levels"].items()}
+    del table["second"]["lock"]
+
+    assert table_problems({**TWO_LEVELS, "_levels": table}) == [
         (
             "_levels",
-            f"cookiecutter.json: _levels[{LEVELS[-1]!r}] lacks ['psycopg2']; "
-            "every row states every fact",
-        )  # fmt: skip
+            "cookiecutter.json: _levels['second'] lacks ['lock']; every row states every fact",
+        )
     ]
 
 
 def test_an_offered_level_without_a_row_of_levels_stops_the_bake_naming_it():
-    table = {name: facts for name, facts in COOKIECUTTER["_levels"].items() if name != LEVELS[1]}
+    table = {"first": TWO_LEVELS["_levels"]["first"]}
 
-    assert table_problems({**COOKIECUTTER, "_levels": table}) == [
-        ("_levels", f"cookiecutter.json: _levels has no row for the offered level {LEVELS[1]!r}")
+    assert table_problems({**TWO_LEVELS, "_levels": table}) == [
+        ("_levels", "cookiecutter.json: _levels has no row for the offered level 'second'")
     ]
+
+
+def test_a_whole_table_of_levels_has_no_problems():
+    assert table_problems(TWO_LEVELS) == []
 
 
 def test_the_templates_own_table_of_levels_has_no_problems():
