@@ -278,7 +278,8 @@ def make_private(project: Path) -> None:
 
 def probe(compose: Compose, service: str, bytecode: bool = False) -> dict:
     """Run probe_image.py in the container, with the interpreter that runs Gunicorn;
-    bytecode: also list what serving GET / loads without current bytecode."""
+    bytecode: also list what serving GET / and the container's `python -c` health check
+    load without current bytecode."""
     # PID 1's first word is its interpreter; the image may have no shell to ask it with
     interpreter = (
         "import os; first = open('/proc/1/cmdline', 'rb').read().split(b'\\0')[0]; "
@@ -287,9 +288,20 @@ def probe(compose: Compose, service: str, bytecode: bool = False) -> dict:
     settings = ["-e", f"PROBE_SETTING={SECRET_SETTING[0]}"]
     if bytecode:
         settings += ["-e", "PROBE_BYTECODE=1"]
+        health_check = health_check_code(compose.container(service))
+        if health_check is not None:
+            settings += ["-e", f"PROBE_HEALTH_CHECK={health_check}"]
     proc = compose.run("exec", "-T", *settings, service, "python", "-c", interpreter,
                        input=PROBE.read_text())  # fmt: skip
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def health_check_code(container: str) -> str | None:
+    """The code of the container's health check when it is `python -c <code>` in exec form
+    (what Docker runs: Compose's `healthcheck:`, else the image's `HEALTHCHECK`)."""
+    inspected = run(["docker", "inspect", "--format", "{{json .Config.Healthcheck}}", container])
+    test = (json.loads(inspected.stdout) or {}).get("Test") or []
+    return test[3] if test[:3] == ["CMD", "python", "-c"] and len(test) == 4 else None
 
 
 def container_health(container: str, seconds: float = 90) -> str:

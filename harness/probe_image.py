@@ -116,10 +116,8 @@ def app_setting(name):
 # Run in a fresh interpreter, so that only what the server loads is loaded: Gunicorn's
 # master and sync worker, then the app, which then answers GET / as a worker does (a WSGI
 # call with the environ Gunicorn would pass): a module first imported while serving counts
-# too. Prints the modules loaded from a source file whose bytecode is missing or was
-# compiled from another source (checked as Python checks it: by the hash in a hash-based
-# .pyc, else by the source's time and size).
-BYTECODE_CHECK = """
+# too.
+SERVER_LOADS = """
 import io, sys
 import gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.glogging
 from {module} import {attribute} as app
@@ -135,9 +133,13 @@ statuses = []
 body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
 if not statuses[0].startswith("200"):
     sys.exit(f"GET / answered {{statuses[0]}}: {{body[:200]!r}}")
-loaded = list(sys.modules.values())
-import importlib.util, os
-for module in loaded:
+"""
+# Run after that, in the same interpreter: prints the modules loaded from a source file
+# whose bytecode is missing or was compiled from another source (checked as Python checks
+# it: by the hash in a hash-based .pyc, else by the source's time and size).
+WITHOUT_BYTECODE = """
+import importlib.util, os, sys
+for module in list(sys.modules.values()):
     source, cached = getattr(module, "__file__", None), getattr(module, "__cached__", None)
     if not (source and cached and source.endswith(".py")):
         continue
@@ -159,17 +161,31 @@ for module in loaded:
 """
 
 
+def without_bytecode(code):
+    """The modules running `code` in a fresh interpreter loads without current bytecode,
+    sorted."""
+    done = subprocess.run(
+        [sys.executable, "-c", code + "\n" + WITHOUT_BYTECODE], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the bytecode check failed:\n{done.stderr}")
+    return sorted(done.stdout.split())
+
+
 def modules_without_current_bytecode():
     """What the server loads to answer GET / that the image has no current bytecode for,
     sorted; None unless asked for (PROBE_BYTECODE=1)."""
     if os.environ.get("PROBE_BYTECODE") != "1":
         return None
     module, attribute = app_spec()
-    code = BYTECODE_CHECK.format(module=module, attribute=attribute)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"the bytecode check failed:\n{done.stderr}")
-    return sorted(done.stdout.split())
+    return without_bytecode(SERVER_LOADS.format(module=module, attribute=attribute))
+
+
+def health_check_without_current_bytecode():
+    """What the container's health check (its `python -c` code, in PROBE_HEALTH_CHECK)
+    loads that the image has no current bytecode for, sorted; None without one."""
+    code = os.environ.get("PROBE_HEALTH_CHECK")
+    return None if code is None else without_bytecode(code)
 
 
 def interactive_prompt(seconds=10.0):
@@ -248,6 +264,7 @@ def main():
         "psycopg2": psycopg2_facts(),
         "app_setting": app_setting(os.environ.get("PROBE_SETTING")),
         "modules_without_current_bytecode": modules_without_current_bytecode(),
+        "health_check_without_current_bytecode": health_check_without_current_bytecode(),
     }
     print(json.dumps(facts))
 

@@ -290,6 +290,12 @@ def test_every_module_the_server_loads_to_answer_has_current_bytecode_in_the_ima
     assert served.services["server"].probe["modules_without_current_bytecode"] == []
 
 
+@SERVER_IMPORTS_BYTECODE
+def test_every_module_the_health_check_loads_has_current_bytecode_in_the_image(served):
+    # Docker runs it every 10 seconds, in a container that writes no bytecode
+    assert served.services["server"].probe["health_check_without_current_bytecode"] == []
+
+
 @ALL
 def test_a_compose_secret_file_reaches_the_apps_settings(served):
     _, value = SECRET_SETTING
