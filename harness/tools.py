@@ -109,11 +109,15 @@ const load = (path) => import(pathToFileURL(join(process.env.NPM_TOOLS, path)).h
 const { Util } = await load("@docker/actions-toolkit/lib/util.js");
 const handlebars = (await load("handlebars/lib/index.js")).default;
 const input = readFileSync(0, "utf8").trim();  // core.getInput trims
-// docker/metadata-action v6: its labels input, each item through Handlebars,
-// then one key=value per line as its labels output
+// docker/metadata-action v6: its labels (or annotations) input, each item through
+// Handlebars, then one key=value per line as its labels output; as its annotations
+// output, each line once per level of DOCKER_METADATA_ANNOTATIONS_LEVELS, prefixed with it
 const given = Util.getList(input, { ignoreComma: true, comment: "#", commentNoInfix: true });
-const output = given.map((label) => handlebars.compile(label)({})).join("\\n");
-// docker/build-push-action v7: its labels input (that output)
+const items = given.map((label) => handlebars.compile(label)({}));
+const levels = process.env.ANNOTATION_LEVELS;
+const prefixed = (level) => items.map((item) => `${level}:${item}`);
+const output = (levels ? levels.split(",").flatMap(prefixed) : items).join("\\n");
+// docker/build-push-action v7: its labels (or annotations) input, that output
 console.log(JSON.stringify(Util.getList(output.trim(), { ignoreComma: true })));
 """
 
@@ -126,16 +130,18 @@ def node() -> str:
     return found
 
 
-def released_labels(text: str) -> list[str]:
+def released_labels(text: str, annotation_levels: str = "") -> list[str]:
     """The labels an image gets from `text` given as docker/metadata-action's `labels` input,
     passed on to docker/build-push-action as the release workflow does: both actions'
-    own list parser (@docker/actions-toolkit's Util.getList, csv-parse) reads it in turn."""
+    own list parser (@docker/actions-toolkit's Util.getList, csv-parse) reads it in turn.
+    annotation_levels: `text` is its `annotations` input instead, with these levels
+    (DOCKER_METADATA_ANNOTATIONS_LEVELS): the annotations, each `<level>:key=value`."""
     if not (NPM_TOOLS / "@docker" / "actions-toolkit").is_dir():
         raise FileNotFoundError("@docker/actions-toolkit is missing: run `bash scripts/dev-env`")
     found = run(
         [node(), "--input-type=module", "-e", RELEASE_LABELS_READER],
         input=text,
-        env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS)},
+        env={**os.environ, "NPM_TOOLS": str(NPM_TOOLS), "ANNOTATION_LEVELS": annotation_levels},
     )
     return json.loads(found.stdout)
 

@@ -43,11 +43,23 @@ LABELLED = next(level for level in LEVELS if LEVEL_FACTS[level]["version_args"])
 # --- Reading the answers back out of each format ---------------------------------------
 
 
-def release_labels(project: Path) -> list[str]:
-    """The labels the release workflow gives its image, through both actions that read them."""
+def release_metadata_step(project: Path) -> dict:
     release = yaml.safe_load((project / ".github/workflows/release.yml").read_text("utf-8"))
     (meta,) = [s for s in release["jobs"]["image"]["steps"] if s.get("id") == "meta"]
-    return released_labels(meta["with"]["labels"])
+    return meta
+
+
+def release_labels(project: Path) -> list[str]:
+    """The labels the release workflow gives its image, through both actions that read them."""
+    return released_labels(release_metadata_step(project)["with"]["labels"])
+
+
+def release_index_annotations(project: Path) -> list[str]:
+    """The annotations the release workflow gives its image's index, without the prefix."""
+    meta = release_metadata_step(project)
+    levels = meta["env"]["DOCKER_METADATA_ANNOTATIONS_LEVELS"]
+    annotations = released_labels(meta["with"]["annotations"], annotation_levels=levels)
+    return [a.removeprefix("index:") for a in annotations if a.startswith("index:")]
 
 
 # A Dockerfile word made of double-quoted parts and unquoted escapes, as dockerfile_str writes
@@ -99,6 +111,7 @@ def assert_answers_round_trip(project: Path, answers: dict) -> None:
     assert release_labels(project)[1] == (
         f"org.opencontainers.image.description={answers['description']}".strip()
     )
+    assert release_index_annotations(project) == release_labels(project)
     recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert {k: recorded[k] for k in FREE_TEXT} == {k: answers[k] for k in FREE_TEXT}
     heading, paragraph = markdown_blocks(project / "README.md")
@@ -343,6 +356,7 @@ def test_commas_and_quotes_in_the_description_reach_the_release_label_as_typed(
 ):
     project = bake_into(tmp_path, description=description)
     assert release_labels(project)[1] == f"org.opencontainers.image.description={description}"
+    assert release_index_annotations(project) == release_labels(project)
 
 
 @pytest.mark.parametrize(

@@ -272,7 +272,9 @@ FREE_TEXT_USE = re.compile(rf"cookiecutter(?:\.|\[[\"'])(?:{'|'.join(answer_chec
 )
 def test_every_free_text_answer_is_written_through_its_formats_filter(path):
     text = path.read_text(encoding="utf-8", errors="replace")
-    outputs = re.findall(r"\{\{-?(.*?)-?\}\}", text, re.S)
+    # What is written, and what is set to be written later
+    outputs = re.findall(r"\{\{-?(.*?)-?\}\}|\{%-?\s*set\s+\w+\s*=(.*?)-?%\}", text, re.S)
+    outputs = [written or kept for written, kept in outputs]
     unfiltered = [
         expression.strip()
         for expression in outputs

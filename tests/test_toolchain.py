@@ -691,6 +691,7 @@ def test_release_builds_scans_then_pushes_on_a_version_tag(project):
     assert push["push"] is True and push["sbom"] is True and push["provenance"] == "mode=max"
     assert push["tags"] == "${{ steps.meta.outputs.tags }}"
     assert build["labels"] == push["labels"] == "${{ steps.meta.outputs.labels }}"
+    assert push["annotations"] == "${{ steps.meta.outputs.annotations }}"
 
 
 @for_answers(every_level())
@@ -768,6 +769,24 @@ def test_released_images_carry_the_projects_title_and_description_not_the_reposi
     assert labels == [
         f"org.opencontainers.image.title={answers['project_slug']}",
         f"org.opencontainers.image.description={answers['description']}",
+    ]
+
+
+@for_answers(every_level())
+def test_the_pushed_image_index_is_annotated_with_the_projects_title_and_description(project):
+    # With attestations the pushed tag is an image index, where the registry's package
+    # page reads the description from
+    (meta,) = [s for s in release_job(project)["steps"] if s.get("id") == "meta"]
+    levels = meta["env"]["DOCKER_METADATA_ANNOTATIONS_LEVELS"]
+    annotations = released_labels(meta["with"]["annotations"], annotation_levels=levels)
+    answers = json.loads((project.path / ".cookiecutter.json").read_text())
+    project_metadata = [
+        f"org.opencontainers.image.title={answers['project_slug']}",
+        f"org.opencontainers.image.description={answers['description']}",
+    ]
+    assert levels.split(",") == ["manifest", "index"]
+    assert annotations == [
+        f"{level}:{line}" for level in ("manifest", "index") for line in project_metadata
     ]
 
 
