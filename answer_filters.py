@@ -16,6 +16,7 @@ name and hook).
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 import unicodedata
 from functools import cache
@@ -133,6 +134,11 @@ def md_anchor(context, anchor: str) -> str:
     "Configuration"), the section's anchor gets GitHub's suffix for a second one."""
     title = github_anchor(str(context["cookiecutter"]["project_name"]))
     return f"{anchor}-1" if title == anchor else anchor
+
+
+def shell_word(value: str) -> str:
+    """`value` as one word of a POSIX shell command line, quoted where it needs it."""
+    return shlex.quote(str(value))
 
 
 def csv_field(value: str) -> str:
@@ -258,7 +264,31 @@ def level(cookiecutter: dict) -> dict:
     facts["suggested_move_deletes"] = [
         file for file, names in kept_by.items() if facts["suggested_move"] not in names
     ]
+    facts["template_url"] = template_git_url(cookiecutter.get("_template"))
     return facts
+
+
+# Cookiecutter's own abbreviations of a template's address, as it expands them
+ABBREVIATIONS = {
+    "gh:": "https://github.com/{}.git",
+    "gl:": "https://gitlab.com/{}.git",
+    "bb:": "https://bitbucket.org/{}",
+}
+
+
+def template_git_url(template) -> str | None:
+    """The git URL of the template, as `cruft link` takes it, from the address cookiecutter
+    was given (its `_template`): an abbreviation expanded, a URL as it is. None for a local
+    folder, a zip file or anything else, which the README must not print: a folder of the
+    machine that baked, or no address cruft can clone."""
+    # One visible word: nothing that could end the README's code block or the command
+    if not isinstance(template, str) or not re.fullmatch(r"[^\s`'\"\\]+", template):
+        return None
+    for prefix, url in ABBREVIATIONS.items():
+        if template.startswith(prefix):
+            return url.format(template[len(prefix) :])
+    remote = re.match(r"(https?|git|ssh)://|git@[\w.-]+:", template)
+    return template if remote and not template.lower().endswith(".zip") else None
 
 
 def level_facts(cookiecutter: dict, name: str) -> dict:
@@ -432,6 +462,7 @@ class Answers:
             md_anchor=md_anchor,
             csv_field=csv_field,
             csv_parts=csv_parts,
+            shell_word=shell_word,
             own_string=own_string,
             level=level,
         )

@@ -39,6 +39,38 @@ def bake_into(
     )
 
 
+def render_part(name: str, **answers: object) -> str:
+    """One of the fragments in templates/ (`readme/_shipping.md`, say) rendered as a bake
+    renders it: with the template's filters, cookiecutter.json's first choices and the
+    default names, and `answers` over them (`_template`, the address cookiecutter was
+    given, among them)."""
+    import importlib.util
+
+    import jinja2
+
+    spec = importlib.util.spec_from_file_location(
+        "answers_extension", ROOT / "answers_extension.py"
+    )
+    extensions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extensions)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        extensions=[extensions.AnswersExtension],
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    context = {
+        key: value[0] if isinstance(value, list) else value
+        for key, value in COOKIECUTTER.items()
+        if key != "__prompts__"
+    }
+    context.update(
+        project_name="Hello Service", project_slug="hello-service", package_name="hello_service"
+    )
+    context.update(answers)
+    return environment.get_template(name).render(cookiecutter=context)
+
+
 def refused_bake(output: Path, capfd, **answers: object) -> list[str]:
     """Bake into `output` expecting a refusal (pytest's `capfd` reads stderr): the ERROR:
     lines. The refusal must leave nothing in `output` and print no traceback."""

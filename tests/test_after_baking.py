@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import bake_into
+from harness.baking import bake_into, render_part
 from harness.matrix import SERIES, Answers, every_level, for_answers
 from harness.process import run
 from harness.tools import BIN, GIT_IDENTITY, git, tool_env
@@ -342,6 +342,35 @@ def test_without_the_removal_a_move_leaves_a_file_you_changed_behind(template_re
           "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
 
     assert (project / changed).is_file()
+
+
+@pytest.mark.parametrize(
+    "address, url",
+    [
+        ("gh:org/pydocker-template", "https://github.com/org/pydocker-template.git"),
+        ("gl:org/pydocker-template", "https://gitlab.com/org/pydocker-template.git"),
+        ("https://github.com/org/pydocker-template", "https://github.com/org/pydocker-template"),
+        ("git@github.com:org/pydocker-template.git", "git@github.com:org/pydocker-template.git"),
+    ],
+)
+def test_the_readmes_cruft_link_names_the_remote_template_the_project_was_baked_from(address, url):
+    readme = render_part("readme/_updates.md", _template=address)
+    assert f"cruft link {url} --no-input" in readme
+
+
+@pytest.mark.parametrize(
+    "address", ["/home/jane/templates/pydocker", "pydocker-template", "https://example.com/t.zip"]
+)
+def test_the_readmes_cruft_link_leaves_a_local_or_zip_template_to_fill_in(address):
+    readme = render_part("readme/_updates.md", _template=address)
+    assert "cruft link <template-url> --no-input" in readme and address not in readme
+
+
+def test_a_project_baked_from_a_folder_keeps_that_folder_out_of_its_readme(tmp_path):
+    project = bake_into(tmp_path)
+    readme = (project / "README.md").read_text()
+    assert "cruft link <template-url> --no-input" in readme
+    assert str(ROOT) not in readme
 
 
 def test_hostile_answers_survive_a_cruft_update(tmp_path):

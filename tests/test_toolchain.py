@@ -7,7 +7,6 @@ hardened GitHub Actions workflows (zizmor, actionlint) and the release workflow.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -16,11 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jinja2
 import pytest
 import yaml
 
 from harness import ROOT
+from harness.baking import render_part
 from harness.benchmark.prepare import EXTRA_DEPENDENCY, add_extra_dependency
 from harness.docker import pod_settings
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
@@ -808,26 +807,7 @@ def test_release_passes_the_git_tag_as_version_where_the_dockerfile_takes_one(pr
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_shipping_section_renders_for_every_level(level):
-    spec = importlib.util.spec_from_file_location(
-        "answers_extension", ROOT / "answers_extension.py"
-    )
-    extensions = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(extensions)
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(ROOT / "templates"),
-        extensions=[extensions.AnswersExtension],
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    context = {key: value for key, value in COOKIECUTTER_JSON.items() if key != "__prompts__"}
-    context.update(
-        docker_level=level,
-        python_version=COOKIECUTTER_JSON["python_version"][0],
-        project_slug="hello-service",
-        project_name="Hello Service",
-        package_name="hello_service",
-    )
-    text = environment.get_template("readme/_shipping.md").render(cookiecutter=context)
+    text = render_part("readme/_shipping.md", docker_level=level)
     assert not re.search(r"{{|}}|{%|%}|{#|#}", text)
     assert "git tag v" in text and "ghcr.io/" in text
     assert "### Rolling back" in text
