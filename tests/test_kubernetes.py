@@ -208,9 +208,23 @@ def test_service_budget_and_policy_select_the_deployments_pods(project):
         "PodDisruptionBudget": resources["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"],
         "NetworkPolicy": resources["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"],
     }
+    for spread in pod_spec(project)["topologySpreadConstraints"]:
+        selectors[f"spread over {spread['topologyKey']}"] = spread["labelSelector"]["matchLabels"]
     for kind, selector in selectors.items():
         assert selector and selector.items() <= pod_labels.items(), kind
     assert resources["PodDisruptionBudget"]["spec"]["maxUnavailable"] == 1
+
+
+@EVERY_LEVEL
+def test_pods_prefer_other_nodes_and_zones_yet_fit_on_one_node(project):
+    spreads = {s["topologyKey"]: s for s in pod_spec(project)["topologySpreadConstraints"]}
+    assert spreads.keys() == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+    for key, spread in spreads.items():
+        assert spread["maxSkew"] == 1, key
+        # DoNotSchedule would leave the second pod pending on a one-node cluster
+        assert spread["whenUnsatisfiable"] == "ScheduleAnyway", key
+        # a rollout's new pods spread among themselves, not against the old ones
+        assert spread["matchLabelKeys"] == ["pod-template-hash"], key
 
 
 @EVERY_LEVEL
