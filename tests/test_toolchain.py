@@ -22,6 +22,7 @@ from harness import ROOT
 from harness.baking import render_part
 from harness.benchmark.prepare import EXTRA_DEPENDENCY, add_extra_dependency
 from harness.docker import pod_settings
+from harness.dockerfiles import parse
 from harness.matrix import COOKIECUTTER as COOKIECUTTER_JSON
 from harness.matrix import LEVELS, TOOLS, Answers, every_level, for_answers
 from harness.process import run
@@ -57,8 +58,18 @@ def step(workflow: dict, job: str, name: str) -> dict:
 
 
 def release_job(project) -> dict:
-    """The release workflow's job that builds, scans and pushes the image."""
+    """The release workflow's job that pushes the image."""
     return workflows(project)["release.yml"]["jobs"]["image"]
+
+
+def scan_job(project) -> dict:
+    """The release workflow's job that builds and scans the image before the push."""
+    return workflows(project)["release.yml"]["jobs"]["scan"]
+
+
+def action_uses(job: dict) -> list[str]:
+    """The actions (owner/name) `job`'s steps use, in order; none where it calls a workflow."""
+    return [s["uses"].split("@")[0] for s in job.get("steps", []) if "uses" in s]
 
 
 def action_steps(job: dict, action: str) -> list[dict]:
@@ -665,32 +676,72 @@ def test_shellcheck_as_actionlint_runs_it_finds_a_style_issue():
 
 
 @for_answers(every_level())
-def test_release_builds_scans_then_pushes_on_a_version_tag(project):
+def test_release_builds_and_scans_the_image_before_a_job_that_pushes_it(project):
     release = workflows(project)["release.yml"]
     assert release[True] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
-    job = release_job(project)
+    scan, job = scan_job(project), release_job(project)
+    assert job["needs"] == ["checks", "scan"]  # nothing reaches the registry before the scan passed
     assert job["permissions"] == {"contents": "read", "packages": "write"}
-    uses = [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s]
-    order = [
+    assert action_uses(scan) == [
         "actions/checkout",
-        "docker/metadata-action",
         "docker/setup-buildx-action",
         "docker/build-push-action",
         "aquasecurity/trivy-action",
+        "actions/upload-artifact",
+    ]
+    assert action_uses(job) == [
+        "actions/checkout",
+        "docker/metadata-action",
+        "docker/setup-buildx-action",
+        "actions/download-artifact",
         "docker/login-action",
         "docker/build-push-action",
     ]
-    assert uses == order  # nothing reaches the registry before the scan passed
-    build, push = action_steps(job, "docker/build-push-action")
-    (scan,) = action_steps(job, "aquasecurity/trivy-action")
+    (build,) = action_steps(scan, "docker/build-push-action")
+    (trivy,) = action_steps(scan, "aquasecurity/trivy-action")
     (login,) = action_steps(job, "docker/login-action")
-    assert build["load"] is True and build["tags"] == scan["image-ref"]
-    assert scan["severity"] == "HIGH,CRITICAL" and scan["exit-code"] == "1"
+    (push,) = action_steps(job, "docker/build-push-action")
+    assert build["load"] is True and build["tags"] == trivy["image-ref"]
+    assert trivy["severity"] == "HIGH,CRITICAL" and trivy["exit-code"] == "1"
     assert login["registry"] == "ghcr.io"
     assert push["push"] is True and push["sbom"] is True and push["provenance"] == "mode=max"
     assert push["tags"] == "${{ steps.meta.outputs.tags }}"
-    assert build["labels"] == push["labels"] == "${{ steps.meta.outputs.labels }}"
+    assert push["labels"] == "${{ steps.meta.outputs.labels }}"
     assert push["annotations"] == "${{ steps.meta.outputs.annotations }}"
+
+
+@for_answers(every_level())
+def test_the_scanner_never_runs_in_a_job_whose_token_can_push(project):
+    scan = scan_job(project)
+    assert scan["permissions"] == {"contents": "read"}
+    for name, job in workflows(project)["release.yml"]["jobs"].items():
+        writes = {scope for scope, access in job["permissions"].items() if access == "write"}
+        outside = {u for u in action_uses(job) if u.split("/")[0] not in {"actions", "docker"}}
+        assert not (writes and outside), (name, writes, outside)
+
+
+@for_answers(every_level())
+def test_the_push_builds_from_the_scanned_builds_layers(project):
+    (build,) = action_steps(scan_job(project), "docker/build-push-action")
+    (upload,) = action_steps(scan_job(project), "actions/upload-artifact")
+    (download,) = action_steps(release_job(project), "actions/download-artifact")
+    (push,) = action_steps(release_job(project), "docker/build-push-action")
+    cache = "${{ runner.temp }}/build-cache"
+    # every stage's layers (mode=max), kept outside the checkout, the build context
+    assert build["cache-to"] == f"type=local,dest={cache},mode=max"
+    assert upload["path"] == download["path"] == cache
+    assert upload["name"] == download["name"]
+    assert upload["if-no-files-found"] == "error"
+    assert push["cache-from"] == f"type=local,src={cache}"
+    # what the push adds besides is metadata
+    added = set(push) - set(build) - {"push", "cache-from", "sbom", "provenance"}
+    assert added <= {"tags", "labels", "annotations", "build-args"}
+    # the version arguments come after the last step that makes a layer
+    final = parse(project.path / "Dockerfile").final.instructions
+    keywords = [i.keyword for i in final]
+    if "ARG" in keywords:
+        after = keywords[keywords.index("ARG") :]
+        assert not {"RUN", "COPY", "ADD"} & set(after), after
 
 
 @for_answers(every_level())
@@ -699,15 +750,9 @@ def test_a_release_runs_the_ci_workflow_first_and_ships_nothing_if_it_fails(proj
     checks = release["jobs"]["checks"]
     assert checks["uses"] == "$/.github/workflows/ci.yml"  # this repository, this commit
     assert checks["permissions"] == {"contents": "read"}
-    assert release_job(project)["needs"] == "checks"
+    assert scan_job(project)["needs"] == "checks"
+    assert "checks" in release_job(project)["needs"]
     assert "workflow_call" in workflows(project)["ci.yml"][True]  # `on:` reads as True
-
-
-@for_answers(every_level())
-def test_the_trivy_database_stays_out_of_the_checkout_the_push_builds_from(project):
-    (scan,) = action_steps(release_job(project), "aquasecurity/trivy-action")
-    # The action's default is the workspace, the build context of the push that follows
-    assert scan["cache-dir"].startswith("${{ runner.temp }}/")
 
 
 # Tags already pushed, the tag of this release: is it the newest of its minor line, and of all?
