@@ -276,6 +276,23 @@ def test_a_socket_given_as_host_is_named_with_the_bind_to_give_instead(conf, mon
         conf()
 
 
+@pytest.mark.parametrize("given", ["0.0.0.0:8000", "http://0.0.0.0", "[::1]:8000", "0.0.0.0/0"])
+def test_a_host_that_is_not_an_address_alone_is_named(conf, monkeypatch, given):
+    monkeypatch.setenv("HOST", given)
+
+    with pytest.raises(ValueError, match=re.escape(f"HOST={given!r} is not an address")):
+        conf()
+
+
+@pytest.mark.parametrize("given", ["::", "[::]", "::1", "0.0.0.0", "localhost"])
+def test_an_address_alone_is_bound_with_the_port(conf, monkeypatch, given):
+    monkeypatch.setenv("HOST", given)
+    monkeypatch.setenv("PORT", "9000")
+
+    expected = f"[{given.strip('[]')}]" if ":" in given else given
+    assert conf()["bind"] == f"{expected}:9000"
+
+
 def test_runtime_files_go_to_dev_shm_where_it_is_writable(conf, monkeypatch):
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     monkeypatch.setattr(os, "access", lambda path, mode: path == "/dev/shm")

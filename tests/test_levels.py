@@ -127,6 +127,14 @@ def test_a_deny_list_dockerignore_keeps_out_everything_git_ignores(project):
     assert ignored(git_ignores) - ignored(dockerignore_patterns(project)) == set()
 
 
+@for_answers(a for a in every_level() if not a.facts["allow_list"])
+def test_a_deny_list_dockerignore_keeps_ci_deployment_and_tool_settings_out(project):
+    # a change to one of them would otherwise rerun `COPY . .` and all after it
+    kept_out = {".github", "deploy", ".pre-commit-config.yaml", ".cookiecutter.json"}
+    assert kept_out <= {path.name for path in project.path.iterdir()} | {".pre-commit-config.yaml"}
+    assert kept_out - ignored(dockerignore_patterns(project)) == set()
+
+
 @STEP1
 def test_step1_dockerignore_is_not_an_allow_list(project):
     patterns = dockerignore_patterns(project)

@@ -2,7 +2,8 @@
 
 Gunicorn loads ./gunicorn.conf.py from its working directory by itself: in the
 image, and on your machine with
-`poetry run gunicorn {{ cookiecutter.package_name }}.main:app`.
+`HOST=127.0.0.1 poetry run gunicorn {{ cookiecutter.package_name }}.main:app`
+(HOST keeps it off your machine's other interfaces).
 Every variable it reads is listed in .env.example.
 """
 
@@ -32,8 +33,18 @@ if host.startswith(("unix:", "fd://")):
         f"HOST={host!r} is a socket, not an address: leave HOST unset and bind"
         f" Gunicorn to it with GUNICORN_CMD_ARGS='--bind {host}'"
     )
-if ":" in host and not host.startswith("["):
-    host = f"[{host}]"
+# An address alone: Gunicorn would try HOST=0.0.0.0:8000 or http://0.0.0.0 for
+# seconds, and then fail without naming HOST
+address = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+if ":" in address or "/" in address or host.startswith("["):
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        raise ValueError(
+            f"HOST={host!r} is not an address: give one alone, such as 0.0.0.0,"
+            " 127.0.0.1 or ::, and the port in PORT"
+        ) from None
+    host = f"[{address}]"
 bind = f"{host}:{_whole_number('PORT', '8000', least=1, most=65535)}"
 
 # A fixed, small default: the host's CPU count says nothing about the CPU

@@ -116,15 +116,30 @@ def test_secret_files_that_name_no_setting_are_skipped(monkeypatch, tmp_path, ca
 
 
 @pytest.mark.parametrize(
-    "given, kind", [("1234", "int"), ("true", "bool"), ("[1]", "list")]
+    "given, kind",
+    [
+        ("1234", "a number"),
+        ("true", "true or false"),
+        ("[1]", "a list"),
+        ("null", "null"),
+    ],
 )
 def test_a_secret_key_that_reads_as_json_is_named(monkeypatch, given, kind):
     monkeypatch.setenv("FLASK_SECRET_KEY", given)
 
-    with pytest.raises(
-        ValueError, match=f"FLASK_SECRET_KEY reads as JSON, as a {kind}"
-    ):
+    with pytest.raises(ValueError, match=f"FLASK_SECRET_KEY reads as JSON {kind},"):
         create_app()
+
+
+def test_a_host_outside_the_trusted_hosts_is_refused_and_named_in_the_log(caplog):
+    client = create_app({"TRUSTED_HOSTS": ["example.com"]}).test_client()
+
+    with caplog.at_level(logging.WARNING):
+        refused = client.get("/", headers={"Host": "elsewhere.example"})
+
+    assert refused.status_code == 400
+    assert "'elsewhere.example' is not trusted" in caplog.text
+    assert client.get("/", headers={"Host": "example.com"}).status_code == 200
 
 
 def test_a_refused_secret_key_is_not_shown(monkeypatch):

@@ -12,6 +12,7 @@ import psycopg2
 import psycopg2.extensions
 {%- endif %}
 from flask import Flask, url_for
+from werkzeug.exceptions import SecurityError
 
 SERVICE = {{ cookiecutter.project_slug | py_str }}
 logger = logging.getLogger(__name__)
@@ -88,18 +89,29 @@ def log_level() -> str:
     return given.upper()
 
 
-def check_settings(config: dict) -> None:
+# What a setting that is not text reads as, in JSON's words
+JSON_KINDS = {
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def check_settings(config: dict, secret_key_given: bool = False) -> None:
     """Settings of a kind Flask cannot use, named now: they would fail requests,
     not the start. A value that is not JSON stays text, and Werkzeug would read
     TRUSTED_HOSTS "example.com" as a list of its letters and refuse every
-    request, the health checks' too; a secret key that is JSON (1234, true) is
-    no longer text, and every request that signs something would fail."""
+    request, the health checks' too; a secret key that is JSON (1234, true,
+    null) is no longer text, and every request that signs something would fail."""
     key = config.get("SECRET_KEY")
-    if key is not None and not isinstance(key, str | bytes):
-        # Named by its type alone: the value is a secret
+    if (key is not None or secret_key_given) and not isinstance(key, str | bytes):
+        # Named by its kind alone: the value is a secret
         raise ValueError(
-            f"FLASK_SECRET_KEY reads as JSON, as a {type(key).__name__}, and Flask"
-            " signs with text only: give a key that is not a JSON number, true,"
+            f"FLASK_SECRET_KEY reads as JSON {JSON_KINDS.get(type(key), 'data')}, and"
+            " Flask signs with text only: give a key that is not a JSON number, true,"
             " false or null, such as"
             ' python -c "import secrets; print(secrets.token_hex(32))" prints'
         )
@@ -135,7 +147,16 @@ def create_app(settings: dict | None = None) -> Flask:
     if folder:
         load_secret_files(app.config, folder)
     app.config.update(settings or {})
-    check_settings(app.config)
+    given = "FLASK_SECRET_KEY" in os.environ or bool(
+        folder and (folder / "FLASK_SECRET_KEY").is_file()
+    )
+    check_settings(app.config, secret_key_given=given)
+
+    @app.errorhandler(SecurityError)
+    def refused_host(error):
+        # A Host header outside FLASK_TRUSTED_HOSTS: the 400 says nothing, the log does
+        logger.warning("%s (FLASK_TRUSTED_HOSTS)", error.description)
+        return error
 
     @app.get("/")
     def index():
