@@ -255,7 +255,8 @@ def drop_stray_files(project: Path) -> None:
     """Files a user might leave around: none of them may reach the image. The operating
     systems' own files go next to the code as well, where a re-included folder takes them;
     so does a bytecode cache, and the checkout is a git repository with a file of its own."""
-    (project / ".env").write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
+    for name in (".env", ".env.production"):
+        (project / name).write_text(f"SECRET_TOKEN={STRAY_MARKER}\n")
     (project / ".flaskenv").write_text(f"FLASK_DEBUG=1  # {STRAY_MARKER}\n")
     (project / "notes.txt").write_text(f"{STRAY_MARKER}: personal notes\n")
     code = main_module(project).parent

@@ -181,9 +181,10 @@ def test_everything_the_run_started_is_removed(served):
 
 
 @ALL
-def test_env_file_never_reaches_the_image(served):
+def test_env_files_never_reach_the_image(served):
     for service in served.services.values():
-        assert not [p for p in service.probe["stray_files"] if p.endswith("/.env")]
+        names = [p.rsplit("/", 1)[1] for p in service.probe["stray_files"]]
+        assert not [n for n in names if n == ".env" or n.startswith(".env.")], names
 
 
 @ALL

@@ -237,6 +237,15 @@ def test_service_and_network_policy_use_the_containers_http_port(project):
 
 
 @EVERY_LEVEL
+def test_network_policy_admits_the_http_port_alone_and_leaves_outgoing_traffic_open(project):
+    policy = rendered(project)["NetworkPolicy"]["spec"]
+    # Ingress alone: listing Egress with no egress rules would cut DNS and every call out
+    assert policy["policyTypes"] == ["Ingress"] and "egress" not in policy
+    # from any source, as the README says, on the HTTP port over TCP alone
+    assert policy["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+
+
+@EVERY_LEVEL
 def test_startup_readiness_and_liveness_probes_call_the_health_endpoint(project):
     probes = {name: container(project).get(name) for name in ("startupProbe", "readinessProbe")}
     probes["livenessProbe"] = container(project).get("livenessProbe")

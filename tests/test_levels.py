@@ -499,6 +499,22 @@ def test_production_hardened_checks_its_health_with_python_on_port_8000(project)
     assert runtime.all("EXPOSE")[0].value == "8000"
 
 
+@HARDENED
+def test_the_readme_gives_the_health_checks_own_numbers(project):
+    (healthcheck,) = parse(project.path / "Dockerfile").final.all("HEALTHCHECK")
+    flags = dict(flag.removeprefix("--").split("=") for flag in healthcheck.flags)
+    code = json.loads(healthcheck.value.partition("CMD")[2])[2]
+    (answer_within,) = re.findall(r"timeout=(\d+)\)", code)
+    words = {"2": "two", "3": "three", "4": "four", "5": "five"}
+    text = (project.path / "README.md").read_text()
+    assert f"every {flags['interval'].removesuffix('s')} seconds Docker runs" in text
+    assert f"no answer within {answer_within} seconds" in text
+    assert f"{words[flags['retries']]} failures in a row" in text
+    assert f"during the first {flags['start-period'].removesuffix('s')} seconds" in text
+    # the command's own timeout answers before Docker's kills it
+    assert int(answer_within) < int(flags["timeout"].removesuffix("s"))
+
+
 @pytest.mark.parametrize("port", [None, "9000"], ids=["default-port", "PORT=9000"])
 @HARDENED
 def test_the_health_check_asks_health_on_the_port_gunicorn_binds(project, monkeypatch, port):

@@ -468,7 +468,9 @@ def test_dependabot_updates_wait_a_cooldown(project):
     config = dependabot(project)
     assert config["updates"]
     for update in config["updates"]:
-        assert update["cooldown"]["default-days"] >= 7, update["package-ecosystem"]
+        assert update["cooldown"]["default-days"] == 7, update["package-ecosystem"]
+    readme = (project.path / "README.md").read_text()
+    assert "waits seven days after a release (`cooldown`)" in readme
 
 
 # --- Hardened workflows --------------------------------------------------------------
@@ -708,6 +710,38 @@ def test_release_builds_and_scans_the_image_before_a_job_that_pushes_it(project)
     assert push["tags"] == "${{ steps.meta.outputs.tags }}"
     assert push["labels"] == "${{ steps.meta.outputs.labels }}"
     assert push["annotations"] == "${{ steps.meta.outputs.annotations }}"
+
+
+# What lets a failing step pass: a release runs ci.yml first and ships what it passed
+FAILURE_SWALLOWERS = re.compile(r"\|\|\s*(true\b|:)|\bset \+e\b")
+
+
+@for_answers(every_level())
+def test_no_check_of_ci_or_the_release_can_fail_without_failing_its_job(project):
+    for name in ("ci.yml", "release.yml"):
+        for job_name, job in workflows(project)[name]["jobs"].items():
+            assert "continue-on-error" not in job, (name, job_name)
+            for step in job.get("steps", []):
+                where = (name, job_name, step.get("name") or step.get("uses"))
+                assert "continue-on-error" not in step, where
+                assert not FAILURE_SWALLOWERS.search(step.get("run", "")), where
+                # hadolint-action's switches that turn findings into a pass
+                assert "no-fail" not in step.get("with", {}), where
+                assert step.get("with", {}).get("failure-threshold") != "none", where
+    for job in (scan_job(project), release_job(project)):
+        # every step runs, or the job has already failed
+        assert [s for s in job["steps"] if "if" in s] == []
+
+
+@for_answers(every_level())
+def test_ci_runs_where_the_readme_says(project):
+    triggers = workflows(project)["ci.yml"][True]  # `on:` reads as True
+    assert triggers.keys() == {"push", "pull_request", "workflow_dispatch", "workflow_call"}
+    assert triggers["push"] == {"branches": ["main"]}
+    assert triggers["pull_request"] is None  # every pull request, to any branch
+    readme = (project.path / "README.md").read_text()
+    assert "CI on every push to `main`, every pull request, every release" in readme
+    assert "by hand (`workflow_dispatch`)" in readme
 
 
 @for_answers(every_level())
