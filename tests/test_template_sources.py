@@ -570,7 +570,7 @@ def test_step_6_slim_differs_from_step_6_only_in_its_base_and_apt_packages():
 
 def test_the_test_requirements_install_the_tools_the_template_pins():
     requirements = (ROOT / "requirements-test.txt").read_text()
-    for tool in ("poetry", "poetry_plugin_export", "uv", "ruff", "pre_commit"):
+    for tool in TOOLS:
         pin = f"{tool.replace('_', '-')}=={TOOLS[tool]}"
         assert f"{pin}\n" in requirements, (
             f"requirements-test.txt does not pin {pin}, as cookiecutter.json's _tools does:"

