@@ -801,6 +801,7 @@ def test_the_push_builds_from_the_scanned_builds_layers(project):
     assert upload["path"] == download["path"] == cache
     assert upload["name"] == download["name"]
     assert upload["if-no-files-found"] == "error"
+    assert upload["overwrite"] is True  # "Re-run all jobs" uploads it again
     assert push["cache-from"] == f"type=local,src={cache}"
     # what the push adds besides is metadata
     added = set(push) - set(build) - {"push", "cache-from", "sbom", "provenance"}
