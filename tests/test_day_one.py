@@ -284,13 +284,21 @@ def test_a_host_that_is_not_an_address_alone_is_named(conf, monkeypatch, given):
         conf()
 
 
-@pytest.mark.parametrize("given", ["::", "[::]", "::1", "0.0.0.0", "localhost"])
-def test_an_address_alone_is_bound_with_the_port(conf, monkeypatch, given):
+@pytest.mark.parametrize(
+    ("given", "bind"),
+    [
+        ("::", "[::]:9000"),
+        ("[::]", "[::]:9000"),
+        ("::1", "[::1]:9000"),
+        ("0.0.0.0", "0.0.0.0:9000"),
+        ("localhost", "localhost:9000"),
+    ],
+)
+def test_an_address_alone_is_bound_with_the_port(conf, monkeypatch, given, bind):
     monkeypatch.setenv("HOST", given)
     monkeypatch.setenv("PORT", "9000")
 
-    expected = f"[{given.strip('[]')}]" if ":" in given else given
-    assert conf()["bind"] == f"{expected}:9000"
+    assert conf()["bind"] == bind
 
 
 def test_runtime_files_go_to_dev_shm_where_it_is_writable(conf, monkeypatch):

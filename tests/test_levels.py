@@ -131,7 +131,8 @@ def test_a_deny_list_dockerignore_keeps_out_everything_git_ignores(project):
 def test_a_deny_list_dockerignore_keeps_ci_deployment_and_tool_settings_out(project):
     # a change to one of them would otherwise rerun `COPY . .` and all after it
     kept_out = {".github", "deploy", ".pre-commit-config.yaml", ".cookiecutter.json"}
-    assert kept_out <= {path.name for path in project.path.iterdir()} | {".pre-commit-config.yaml"}
+    baked = {path.name for path in project.path.iterdir()}
+    assert kept_out - {".pre-commit-config.yaml"} <= baked  # the hooks' config is optional
     assert kept_out - ignored(dockerignore_patterns(project)) == set()
 
 
