@@ -284,23 +284,6 @@ def test_a_host_that_is_not_an_address_alone_is_named(conf, monkeypatch, given):
         conf()
 
 
-@pytest.mark.parametrize(
-    ("given", "bind"),
-    [
-        ("::", "[::]:9000"),
-        ("[::]", "[::]:9000"),
-        ("::1", "[::1]:9000"),
-        ("0.0.0.0", "0.0.0.0:9000"),
-        ("localhost", "localhost:9000"),
-    ],
-)
-def test_an_address_alone_is_bound_with_the_port(conf, monkeypatch, given, bind):
-    monkeypatch.setenv("HOST", given)
-    monkeypatch.setenv("PORT", "9000")
-
-    assert conf()["bind"] == bind
-
-
 def test_runtime_files_go_to_dev_shm_where_it_is_writable(conf, monkeypatch):
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     monkeypatch.setattr(os, "access", lambda path, mode: path == "/dev/shm")
@@ -337,6 +320,7 @@ def test_the_users_runtime_folder_comes_first(conf, monkeypatch, tmp_path):
         ("::", "[::]:8000"),
         ("::1", "[::1]:8000"),
         ("[::1]", "[::1]:8000"),
+        ("localhost", "localhost:8000"),
     ],
 )
 def test_host_is_bound_as_given_with_an_ipv6_address_in_brackets(conf, monkeypatch, host, bind):
