@@ -61,7 +61,8 @@ from pathlib import Path  # noqa: E402
 import yaml  # noqa: E402  (cookiecutter's own dependency)
 
 TEMPLATE = Path(__file__).parent
-RESERVED_NAMES = TEMPLATE / "templates" / "locks" / "reserved-names.json"
+LOCKS = TEMPLATE / "templates" / "locks"
+RESERVED_NAMES = LOCKS / "reserved-names.json"
 # The project's own files, as the template names them
 PROJECT_FILES = next(TEMPLATE.glob("{{ project_folder*"))
 
@@ -102,9 +103,13 @@ PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
 WINDOWS_DEVICE = re.compile(r"con|prn|aux|nul|com\d|lpt\d")
 # The cluster's own namespaces: deploy/kubernetes/ names its Namespace after the slug
 KUBERNETES_RESERVED = re.compile(r"default|kube-.*")
-# What Poetry accepts for an author's e-mail (the "email" format of the JSON
-# schema it validates pyproject.toml with)
-EMAIL = re.compile(r"(?!.*\.\..*@)[^@.][^@]*(?<!\.)@[^@]+\.[^@]+")
+# An e-mail address as RFC 5322 writes one plainly (a dot-atom on each side of '@',
+# letters beyond ASCII allowed as RFC 6532 does), with a dot in the domain, as Poetry
+# asks (the "email" format of the JSON schema it validates pyproject.toml with).
+# Quoted local parts, comments and address literals are left out: a package's
+# Author-email field and the image's authors label name the address plainly.
+ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
+EMAIL = re.compile(rf"{ATOM}(?:\.{ATOM})*@{ATOM}(?:\.{ATOM})+")
 VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){1,3}")
 JINJA = re.compile(r"\{[{%#]")
 # A pinned GitHub Action: owner/repo[/path]@<commit SHA> # <version>
@@ -458,47 +463,73 @@ def shadowed(package):
 
 
 def metadata_problems(answers):
-    email = answers["author_email"]
-    if not EMAIL.fullmatch(email):
-        yield (
-            "author_email",
-            (
-                f"author_email {email!r} is not an e-mail address Poetry accepts. "
-                "Use the form name@example.com."
-            ),
-        )
-    if EMAIL.fullmatch(email) and re.search(r"[\s,;]", email):
-        yield (
-            "author_email",
-            (
-                f"author_email {email!r} holds a space, ',' or ';', which a package's "
-                "Author-email field reads as more than one address. Give one address, "
-                "in the form name@example.com."
-            ),
-        )
-    if EMAIL.fullmatch(email) and ("<" in email or ">" in email):
-        yield (
-            "author_email",
-            (
-                f"author_email {email!r} holds '<' or '>', which end the address in "
-                "'Name <address>' (the image's authors label). Use the form name@example.com."
-            ),
-        )
-    if "<" in answers["author_name"] or ">" in answers["author_name"]:
-        # The name without its <...> parts, or a stand-in when nothing else is left
-        alone = re.sub(r"\s*<[^>]*>?|>", "", answers["author_name"]).strip() or "Jane Doe"
-        yield (
-            "author_name",
-            (
-                f"author_name {answers['author_name']!r} holds '<' or '>', which Poetry "
-                f"reads as the start of an e-mail address. Give the name alone, e.g. {alone!r}."
-            ),
-        )
+    problem = email_problem(answers["author_email"])
+    if problem:
+        yield "author_email", f"author_email {answers['author_email']!r} {problem}"
+    problem = author_name_problem(answers["author_name"])
+    if problem:
+        yield "author_name", f"author_name {problem}"
     name = answers["project_name"]
     if shows_nothing(name):
-        points = " ".join(f"U+{ord(char):04X}" for char in name[:8])
-        shown = f"({points}) shows nothing" if name.strip() else "is empty"
+        shown = f"({code_points(name)}) shows nothing" if name.strip() else "is empty"
         yield ("project_name", f"project_name {shown}. Give it a name, e.g. 'Hello Service'.")
+
+
+def email_problem(email: str) -> str | None:
+    """What keeps `email` from being one plain address, the first thing wrong only, with
+    the fix; None for an address."""
+    if email != email.strip():
+        return f"has spaces around it. Give it without them: {email.strip()!r}."
+    if email.lower().startswith("mailto:"):
+        return f"starts with 'mailto:', which links use. Give the address alone: {email[7:]!r}."
+    if "<" in email or ">" in email:
+        address = re.fullmatch(r"[^<>]*<([^<>]*)>", email)
+        if address and EMAIL.fullmatch(address.group(1)):
+            return (
+                f"holds a name and an address. Give the address alone, "
+                f"{address.group(1)!r}, and the name as author_name."
+            )
+        return (
+            "holds '<' or '>', which end the address in 'Name <address>' (the image's "
+            "authors label). Use the form name@example.com."
+        )
+    if re.search(r"[\s,;]", email):
+        return (
+            "holds a space, ',' or ';', which a package's Author-email field reads as more "
+            "than one address. Give one address, in the form name@example.com."
+        )
+    if not EMAIL.fullmatch(email):
+        return "is not an e-mail address. Use the form name@example.com."
+    return None
+
+
+def author_name_problem(name: str) -> str | None:
+    """What keeps `name` from naming the author in pyproject.toml and the authors label,
+    with the fix, the name included; None for a name, or for none (blank)."""
+    if "<" in name or ">" in name:
+        # The name without an <address> part and without the other brackets
+        alone = " ".join(re.sub(r"<[^<>]*@[^<>]*>|[<>]", " ", name).split()) or "Jane Doe"
+        return (
+            f"{name!r} holds '<' or '>', which Poetry reads as marking an e-mail address "
+            f"('Name <address>'). Give the name alone, e.g. {alone!r}."
+        )
+    if "," in name:
+        alone = " ".join(name.replace(",", " ").split()) or "Jane Doe"
+        return (
+            f"{name!r} holds ',', which a package's Author field reads as a list of names "
+            f"(pyproject.toml's rules forbid it in a name). Give it without, e.g. {alone!r}."
+        )
+    if name.strip() and shows_nothing(name):
+        return (
+            f"({code_points(name)}) shows nothing. Leave it empty, and the address alone names "
+            "the author, or give a name, e.g. 'Jane Doe'."
+        )
+    return None
+
+
+def code_points(text: str) -> str:
+    """The first code points of `text`, as U+XXXX."""
+    return " ".join(f"U+{ord(char):04X}" for char in text[:8])
 
 
 # Letters that show nothing: the Hangul fillers and the blank Braille pattern

@@ -28,6 +28,7 @@ from jinja2 import defaults, pass_context
 
 from answer_checks import (
     JINJA,
+    LOCKS,
     PROJECT_FILES,
     TEMPLATE,
     line_breaking,
@@ -167,23 +168,25 @@ def project_folder(context, slug: str) -> str:
     folder included, so a refused answer leaves nothing on disk: each problem
     is printed as one ERROR: line and the bake stops.
     """
-    refuse(table_problems(offered()) or problems(context["cookiecutter"]))
+    refuse(table_problems(offered()), TEMPLATE_BROKEN)
+    refuse(problems(context["cookiecutter"]), ANSWERS_REFUSED)
     return slug
 
 
 def table_problems(template: dict) -> list[tuple[str, str]]:
-    """What a template's table of level facts lacks: a row for every level it offers, and
-    in every row every fact another row states. Given cookiecutter.json, not the answers:
-    a replay file that names a level the template does not offer is an answer problem
-    (answer_checks), not a gap in the table."""
-    table = template["_levels"]
+    """What a template's table of level facts gets wrong: it needs a row for every level it
+    offers, in every row every fact another row states, a `lock` that names a folder of
+    templates/locks and a `suggested_move` that names an offered level. Given
+    cookiecutter.json, not the answers: a replay file that names a level the template does
+    not offer is an answer problem (answer_checks), not a gap in the table."""
+    table, levels = template["_levels"], template["docker_level"]
     found = [
         ("_levels", f"cookiecutter.json: _levels has no row for the offered level {name!r}")
-        for name in template["docker_level"]
+        for name in levels
         if name not in table
     ]
     every = set().union(*map(set, table.values()))
-    return found + [
+    found += [
         (
             "_levels",
             f"cookiecutter.json: _levels[{name!r}] lacks {sorted(every - set(facts))}; "
@@ -191,6 +194,21 @@ def table_problems(template: dict) -> list[tuple[str, str]]:
         )  # fmt: skip
         for name, facts in table.items()
         if every - set(facts)
+    ]
+    # The facts that name something else: the names they may take
+    names = {
+        "lock": sorted(path.name for path in LOCKS.iterdir() if path.is_dir()),
+        "suggested_move": levels,
+    }
+    return found + [
+        (
+            "_levels",
+            f"cookiecutter.json: _levels[{name!r}] has {fact} {facts[fact]!r}, which is not "
+            f"one of {allowed}",
+        )  # fmt: skip
+        for name, facts in table.items()
+        for fact, allowed in names.items()
+        if fact in facts and facts[fact] not in allowed
     ]
 
 
@@ -211,16 +229,24 @@ def own_string(answers: dict, owners: list[str]) -> bool:
     return field is None or field in owners
 
 
-def refuse(found: list[tuple[str, str]]) -> None:
-    """Print each problem as one ERROR: line and stop the bake, if there is any."""
+ANSWERS_REFUSED = (
+    "{count} answer(s) refused (see the ERROR: lines); no project was written. "
+    "Run cookiecutter again (without --replay): a key=value after the template's "
+    "address gives that answer, and sets its default when you are asked."
+)
+TEMPLATE_BROKEN = (
+    "The template's cookiecutter.json is inconsistent ({count} problem(s), see the ERROR: "
+    "lines); no project was written. Fix the template, not your answers."
+)
+
+
+def refuse(found: list[tuple[str, str]], closing: str) -> None:
+    """Print each problem as one ERROR: line and stop the bake with `closing` (one of the
+    messages above), if there is any."""
     if found:
         for _field, message in found:
             print(f"ERROR: {message}", file=sys.stderr)
-        raise FailedHookException(
-            f"{len(found)} answer(s) refused (see the ERROR: lines); no project was written. "
-            "Run cookiecutter again (without --replay): a key=value after the template's "
-            "address gives that answer, and sets its default when you are asked."
-        )
+        raise FailedHookException(closing.format(count=len(found)))
 
 
 # The files only some levels bake, each with the fact its conditional file name reads
@@ -432,11 +458,13 @@ class Answers:
     in a config file or as extra context as a Jinja template, before any check can see
     it. Such a string comes in through `from_string`, as the template's own strings do;
     any other one with a Jinja marker is turned into a literal here, so it reaches
-    answer_checks as typed and is refused there, on every path alike.
+    answer_checks as typed and is refused there, on every path alike. So is one with a
+    carriage return, which Jinja would turn into a line feed, so that a refusal would
+    name a character that was never typed.
     """
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        if name is None and filename is None and JINJA.search(source):
+        if name is None and filename is None and (JINJA.search(source) or "\r" in source):
             return runnable(source)
         return source
 
@@ -451,7 +479,8 @@ class Answers:
                 )
                 for name, default in SYNTAX.items()
                 if getattr(environment, name) != default
-            ]
+            ],
+            ANSWERS_REFUSED,
         )
         environment.filters.update(
             toml_str=toml_str,

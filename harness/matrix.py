@@ -16,7 +16,17 @@ import answer_checks
 import answer_filters
 from harness import ROOT
 
-COOKIECUTTER: dict = json.loads((ROOT / "cookiecutter.json").read_text())
+
+def checked(template: dict) -> dict:
+    """`template` (cookiecutter.json), once its table of level facts has none of the
+    problems that stop a bake: a slip there stops the tests, the benchmark and the
+    scripts as they import this module, with the bake's own messages."""
+    if found := answer_filters.table_problems(template):
+        raise RuntimeError("\n".join(message for _field, message in found))
+    return template
+
+
+COOKIECUTTER: dict = checked(json.loads((ROOT / "cookiecutter.json").read_text()))
 LEVELS: list[str] = list(COOKIECUTTER["docker_level"])
 PYTHONS: list[str] = list(COOKIECUTTER["python_version"])
 LEVEL_FACTS: dict[str, dict] = COOKIECUTTER["_levels"]

@@ -244,10 +244,11 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
+    alone = parser.add_mutually_exclusive_group()
+    alone.add_argument(
         "--reserved-only", action="store_true", help="rewrite reserved-names.json alone"
     )
-    parser.add_argument(
+    alone.add_argument(
         "--build-requirements-only", action="store_true",
         help="rewrite build-requirements.txt alone",
     )  # fmt: skip

@@ -84,7 +84,43 @@ CASES = {
         "'jane doe@example.com' holds a space, ',' or ';'",
     ),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
+    "email-with-a-name": (
+        {"author_email": "Jane Doe <jane@example.com>"},
+        "holds a name and an address. Give the address alone, 'jane@example.com'",
+    ),
+    "email-with-spaces-around": (
+        {"author_email": " jane@example.com"},
+        "has spaces around it. Give it without them: 'jane@example.com'",
+    ),
+    "email-as-a-link": (
+        {"author_email": "mailto:jane@example.com"},
+        "starts with 'mailto:', which links use. Give the address alone: 'jane@example.com'",
+    ),
+    "email-with-a-backslash": (
+        {"author_email": "jane@example.com\\"},
+        "'jane@example.com\\\\' is not an e-mail address",
+    ),
+    "email-with-a-trailing-dot": (
+        {"author_email": "jane@example.com."},
+        "'jane@example.com.' is not an e-mail address",
+    ),
     "author-name-with-angle-bracket": ({"author_name": "Jane <JD>"}, "'Jane <JD>'"),
+    "author-name-with-one-angle-bracket": (
+        {"author_name": "Jane <Doe"},
+        "Give the name alone, e.g. 'Jane Doe'",
+    ),
+    "author-name-with-its-address": (
+        {"author_name": "Jane Doe <jane@example.com>"},
+        "Give the name alone, e.g. 'Jane Doe'",
+    ),
+    "author-name-with-a-comma": (
+        {"author_name": "Doe, Jane"},
+        "author_name 'Doe, Jane' holds ',', which a package's Author field reads as a list",
+    ),
+    "author-name-invisible": (
+        {"author_name": "\u200b"},
+        "author_name (U+200B) shows nothing. Leave it empty",
+    ),
     "name-blank": ({"project_name": "   ", "project_slug": "x"}, "project_name is empty"),
     "name-invisible": (
         {"project_name": "\u200b\u3164\u200f", "project_slug": "x"},

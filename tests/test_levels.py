@@ -645,7 +645,7 @@ def test_compose_passes_only_build_arguments_the_dockerfile_declares(project):
 
 # Versions no tool has: baked with them, a project names today's nowhere
 UNRELEASED = {tool: f"9{n}.0.{n}" for n, tool in enumerate(TOOLS, start=1)}
-PIN = re.compile(r"\b(poetry|poetry-plugin-export|ruff|uv|pre-commit)==([\w.]+)")
+PIN = re.compile(rf"\b({'|'.join(re.escape(tool.replace('_', '-')) for tool in TOOLS)})==([\w.]+)")
 TODAYS = re.compile("|".join(rf"(?<![\d.]){re.escape(v)}(?!\.?\d)" for v in TOOLS.values()))
 # The locks, which scripts/update-locks.py writes from _tools and the package index
 LOCKS = ("poetry.lock", "requirements.txt", "build-requirements.txt")

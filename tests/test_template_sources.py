@@ -17,7 +17,7 @@ from jinja2 import meta
 import answer_checks
 from answer_filters import LEVEL_FILES, level, table_problems
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS, Answers
+from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS, Answers, checked
 from harness.process import run
 from harness.tools import BIN
 
@@ -365,6 +365,39 @@ def test_an_offered_level_without_a_row_of_levels_stops_the_bake_naming_it():
     ]
 
 
+def test_a_lock_that_templates_locks_has_no_folder_for_stops_the_bake_naming_it():
+    table = {**TWO_LEVELS["_levels"], "second": {"lock": "bsae", "number": 2}}
+
+    [(field, message)] = table_problems({**TWO_LEVELS, "_levels": table})
+    assert field == "_levels"
+    assert message.startswith(
+        "cookiecutter.json: _levels['second'] has lock 'bsae', which is not one of ["
+    )
+    assert "'base'" in message
+
+
+def test_a_suggested_move_to_a_level_not_offered_stops_the_bake_naming_it():
+    table = {
+        "first": {**TWO_LEVELS["_levels"]["first"], "suggested_move": "second"},
+        "second": {**TWO_LEVELS["_levels"]["second"], "suggested_move": "frist"},
+    }
+
+    assert table_problems({**TWO_LEVELS, "_levels": table}) == [
+        (
+            "_levels",
+            "cookiecutter.json: _levels['second'] has suggested_move 'frist', which is not "
+            "one of ['first', 'second']",
+        )
+    ]
+
+
+def test_a_table_of_levels_with_a_problem_stops_the_tests_as_they_start_naming_it():
+    table = {"first": TWO_LEVELS["_levels"]["first"]}
+
+    with pytest.raises(RuntimeError, match="no row for the offered level 'second'"):
+        checked({**TWO_LEVELS, "_levels": table})
+
+
 def test_a_whole_table_of_levels_has_no_problems():
     assert table_problems(TWO_LEVELS) == []
 
@@ -386,8 +419,12 @@ def test_the_level_facts_page_has_a_row_for_every_fact_and_no_other():
     answers = Answers(LEVELS[0])
     stated = sorted(answers.facts)
     derived = sorted(answers.level.keys() - answers.facts.keys())
-    assert sorted(row.findall(stated_part)) == stated, "docs/level-facts.md, stated facts"
-    assert sorted(row.findall(derived_part)) == derived, "docs/level-facts.md, derived facts"
+    for part, facts, kind in [(stated_part, stated, "stated"), (derived_part, derived, "derived")]:
+        rows = set(row.findall(part))
+        assert rows == set(facts), (
+            f"docs/level-facts.md, {kind} facts: add a row for {sorted(set(facts) - rows)}, "
+            f"remove the row of {sorted(rows - set(facts))}"
+        )
 
 
 def test_templates_read_only_facts_that_the_table_states_or_level_derives():
@@ -402,6 +439,19 @@ def test_templates_read_only_facts_that_the_table_states_or_level_derives():
         if (name := match.group(1) or match.group(2)) not in known
     }
     assert not unknown, f"facts that neither _levels states nor level() derives: {sorted(unknown)}"
+
+
+def test_every_fact_the_table_states_is_read_by_a_template_hook_or_derived_rule():
+    read = {
+        match.group(1) or match.group(2)
+        for path in jinja_sources()
+        for chunk in code_of(path)
+        for match in FACT_READ.finditer(chunk)
+    }
+    derived_from = set(re.findall(r"""\b(?:facts|other)\[["'](\w+)["']\]""",
+                                  (ROOT / "answer_filters.py").read_text()))  # fmt: skip
+    unread = set(Answers(LEVELS[0]).facts) - read - derived_from
+    assert not unread, f"_levels states facts nothing reads: {sorted(unread)}"
 
 
 def test_each_level_has_one_dockerfile_named_for_it():
@@ -446,10 +496,13 @@ def test_the_levels_number_puts_them_in_the_order_of_the_readmes_table():
     )
 
 
-def test_the_series_is_numbered_from_1_and_comes_before_the_levels_beyond_it():
+def test_the_levels_are_numbered_from_1_without_gaps():
     numbers = {name: facts["number"] for name, facts in COOKIECUTTER["_levels"].items()}
-    in_series = [name for name in SERIES if COOKIECUTTER["_levels"][name]["in_series"]]
     assert [numbers[name] for name in SERIES] == list(range(1, len(SERIES) + 1)), numbers
+
+
+def test_the_series_comes_before_the_levels_beyond_it():
+    in_series = [name for name in SERIES if COOKIECUTTER["_levels"][name]["in_series"]]
     assert SERIES[: len(in_series)] == in_series, (
         "a level of the series (in_series: true) is numbered before every level beyond it"
     )
@@ -576,6 +629,24 @@ def test_the_test_requirements_install_the_tools_the_template_pins():
             f"requirements-test.txt does not pin {pin}, as cookiecutter.json's _tools does:"
             " pin the same version in both"
         )
+
+
+def test_every_pinned_tool_is_read_somewhere_and_every_tool_read_is_pinned():
+    in_templates = {
+        match
+        for path in template_sources()
+        for chunk in code_of(path)
+        for match in re.findall(r"\b_tools\.(\w+)", chunk)
+    }
+    in_repository = {
+        match
+        for folder in ("harness", "tests", "scripts")
+        for path in (ROOT / folder).rglob("*.py")
+        for match in re.findall(r"""\bTOOLS\[["'](\w+)["']\]""", path.read_text())
+    }
+    read = in_templates | in_repository
+    assert read - set(TOOLS) == set(), "read from _tools in cookiecutter.json, which lacks them"
+    assert set(TOOLS) - read == set(), "pinned in _tools in cookiecutter.json, read nowhere"
 
 
 def test_the_tests_lint_with_the_hadolint_of_the_action_the_baked_ci_pins():

@@ -22,6 +22,8 @@ commonly do it (benchmark/references/docker-init, uv-example), it measures:
   each takes well under a second
 - throughput of GET / for a fixed time at a fixed concurrency, from loopback,
   with the error count
+- for the levels (the references have no develop.watch): under `docker compose
+  watch`, a saved code change to the first answer from the new code
 
 Each repetition measures every subject once, in an order shuffled anew with a
 seed that is published with the results (--seed repeats an order).
