@@ -101,8 +101,9 @@ SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
 # What Windows keeps for devices: no file or folder there may have such a name
 WINDOWS_DEVICE = re.compile(r"con|prn|aux|nul|com\d|lpt\d")
-# The cluster's own namespaces: deploy/kubernetes/ names its Namespace after the slug
-KUBERNETES_RESERVED = re.compile(r"default|kube-.*")
+# The cluster's own namespaces, and those OpenShift keeps for itself: deploy/kubernetes/
+# names its Namespace after the slug
+KUBERNETES_RESERVED = re.compile(r"default|kube-.*|openshift(?:-.*)?")
 # An e-mail address as RFC 5322 writes one plainly (a dot-atom on each side of '@',
 # letters beyond ASCII allowed as RFC 6532 does), with a dot in the domain, as Poetry
 # asks (the "email" format of the JSON schema it validates pyproject.toml with).
@@ -397,9 +398,10 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
         slug,
         name,
         answers,
-        "names a namespace of the Kubernetes cluster itself (default, and every name that "
-        "starts with kube-): deploy/kubernetes/ names the project's namespace after the slug, "
-        "and applying it would change that namespace's security labels.",
+        "names a namespace of the Kubernetes cluster itself (default, every name that starts "
+        "with kube-, and OpenShift's openshift and openshift-*): deploy/kubernetes/ names the "
+        "project's namespace after the slug, and applying it would change that namespace's "
+        "security labels.",
         offered_slug(f"app-{slug}"),
     )
 

@@ -66,6 +66,10 @@ CASES = {
         {"project_slug": "kube-billing"},
         "project_slug 'kube-billing' names a namespace of the Kubernetes cluster itself",
     ),
+    "slug-in-openshifts-reserved-prefix": (
+        {"project_slug": "openshift-billing"},
+        "project_slug 'openshift-billing' names a namespace of the Kubernetes cluster itself",
+    ),
     "slug-names-a-locked-package": (
         {"project_slug": "flask", "package_name": "my_app"},
         "project_slug 'flask' is the name of a package installed next to the project",
