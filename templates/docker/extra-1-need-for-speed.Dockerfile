@@ -1,5 +1,7 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Extra 1 - need for speed: BuildKit cache mounts, slim export stage, bytecode
+# Two stages, with BuildKit cache mounts on every install: Poetry exports
+# hashed requirements, pip installs them in the server stage, and the
+# dependencies' bytecode is compiled at build time
 # The export stage only runs Poetry, so the slim base is enough
 FROM python:{{ cookiecutter.python_version }}-slim AS poetry-export
 

@@ -1,5 +1,5 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Extra 2 - moving complexity: requirements.txt is exported by a pre-commit
+# One stage: requirements.txt is exported from poetry.lock by a pre-commit
 # hook and committed, so the image needs neither Poetry nor an export stage
 FROM python:{{ cookiecutter.python_version }}
 

@@ -1,5 +1,5 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Final result: one stage on the full image, committed hashed requirements,
+# One stage on the full image: committed hashed requirements,
 # BuildKit cache mounts and bytecode compiled ahead of time
 FROM python:{{ cookiecutter.python_version }}
 

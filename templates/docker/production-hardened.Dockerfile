@@ -1,6 +1,6 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, healthcheck_args, python_env -%}
-# Production-hardened: build on the full image, run as a non-root user on only
-# the files Python needs.
+# Built on the full image, run as a non-root user on only the files Python
+# needs.
 # builder: exports poetry.lock and installs exactly that into a virtualenv
 # with uv. system: takes from the slim image what running Python needs.
 # runtime: those files, the virtualenv and the code; no shell, no pip.

@@ -1,5 +1,5 @@
 {%- from "docker/macros.j2" import gunicorn_cmd -%}
-# Step 1 - keep it simple: one stage, dependencies from requirements.txt
+# One stage: the dependencies from requirements.txt, then the code
 FROM python:{{ cookiecutter.python_version }}
 
 WORKDIR /app

@@ -1,8 +1,9 @@
 {%- from "docker/macros.j2" import gunicorn_cmd -%}
-# Step 2 - keep it simple, with Poetry: the lock file drives the install
+# One stage: Poetry installs the dependencies from poetry.lock, then the code
 FROM python:{{ cookiecutter.python_version }}
 
-# Unpinned on purpose: whatever Poetry is newest at build time (step 3 pins it)
+# Unpinned: whatever Poetry is newest at build time (pinning it keeps a new
+# Poetry release from changing or breaking the build)
 # hadolint ignore=DL3013
 RUN pip install --no-cache-dir poetry
 

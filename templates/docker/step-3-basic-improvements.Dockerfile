@@ -1,5 +1,6 @@
 {%- from "docker/macros.j2" import gunicorn_cmd -%}
-# Step 3 - basic improvements: pinned Poetry, dependencies in their own layer
+# One stage: a pinned Poetry installs the dependencies in a layer of their own,
+# before the code
 FROM python:{{ cookiecutter.python_version }}
 
 # Pinned, so a new Poetry release cannot change or break the build

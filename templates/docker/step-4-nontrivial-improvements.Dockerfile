@@ -1,6 +1,5 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Step 4 - nontrivial improvements: Poetry exports hashed requirements in a
-# stage of its own; a clean stage installs them with pip, without Poetry
+# Two stages: Poetry exports hashed requirements in a stage of its own; a clean stage installs them with pip, without Poetry
 FROM python:{{ cookiecutter.python_version }} AS poetry-export
 
 # Poetry and its export plugin, pinned. This stage is the only place they run.

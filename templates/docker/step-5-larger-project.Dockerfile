@@ -1,5 +1,6 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Step 5 - larger project: step 4's stages; the src/ layout and the
+# Two stages: Poetry exports hashed requirements in a stage of its own; a
+# clean stage installs them with pip, without Poetry. The src/ layout and the
 # allow-list .dockerignore keep tests and dev tools out of the image
 FROM python:{{ cookiecutter.python_version }} AS poetry-export
 

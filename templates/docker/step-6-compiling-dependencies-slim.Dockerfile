@@ -1,6 +1,6 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Step 6 on the slim base: the same stages, with the compiler and libpq
-# headers added by apt
+# Dockerfile's stages on the slim base, with the compiler and libpq headers
+# that psycopg2's build needs added by apt
 FROM python:{{ cookiecutter.python_version }} AS poetry-export
 
 # Poetry and its export plugin, pinned. This stage is the only place they run.

@@ -1,6 +1,7 @@
 {%- from "docker/macros.j2" import gunicorn_cmd, python_env -%}
-# Step 6 - compiling dependencies: step 5's stages; the full base image has
-# the compiler and libpq headers that psycopg2's build needs
+# Two stages: Poetry exports hashed requirements in a stage of its own; a
+# clean stage installs them with pip, without Poetry, building psycopg2 with
+# the compiler and libpq headers the full base image has
 FROM python:{{ cookiecutter.python_version }} AS poetry-export
 
 # Poetry and its export plugin, pinned. This stage is the only place they run.
