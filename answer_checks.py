@@ -54,6 +54,7 @@ import json  # noqa: E402
 import locale  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import shlex  # noqa: E402
 import unicodedata  # noqa: E402
 from functools import cache  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -300,6 +301,31 @@ def default_slug(name: str) -> str:
     return expression.render(cookiecutter={"project_name": name})
 
 
+def rerun_command(answers: dict) -> str | None:
+    """The cookiecutter command that asks every question again, with each answer given as
+    its default: every answer that differs from what the template would offer by itself,
+    as key=value after the template's address. None without that address."""
+    template = answers.get("_template")
+    if not isinstance(template, str) or not template:
+        return None
+    given = []
+    for key, default in offered().items():
+        if key.startswith("_") or key not in answers:
+            continue
+        value = answers[key]
+        if isinstance(default, list):  # a choice: the first is offered
+            default = default[0]
+        if key == "project_slug" and isinstance(answers["project_name"], str):
+            default = default_slug(answers["project_name"])
+        if key == "package_name" and made_from_slug(answers):
+            continue
+        if value == default or (isinstance(default, bool) and yes_no(value) is default):
+            continue
+        text = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+        given.append(shlex.quote(f"{key}={text}"))
+    return " ".join(["cookiecutter", shlex.quote(template), *given])
+
+
 def name_problems(answers):
     slug = answers["project_slug"]
     form_ok = bool(slug) and len(slug) <= MAX_NAME and SLUG.fullmatch(slug)
@@ -495,10 +521,13 @@ def email_problem(email: str) -> str | None:
             "holds '<' or '>', which end the address in 'Name <address>' (the image's "
             "authors label). Use the form name@example.com."
         )
-    if re.search(r"[\s,;]", email):
+    if separators := sorted(set(re.findall(r"[\s,;]", email))):
+        named = " and ".join("a space" if char.isspace() else repr(char) for char in separators)
+        addresses = [part for part in re.split(r"[\s,;]+", email) if EMAIL.fullmatch(part)]
+        example = f"e.g. {addresses[0]!r}" if len(addresses) > 1 else "in the form name@example.com"
         return (
-            "holds a space, ',' or ';', which a package's Author-email field reads as more "
-            "than one address. Give one address, in the form name@example.com."
+            f"holds {named}, which a package's Author-email field reads as more than one "
+            f"address. Give one address, {example}."
         )
     if not EMAIL.fullmatch(email):
         return "is not an e-mail address. Use the form name@example.com."
@@ -516,7 +545,11 @@ def author_name_problem(name: str) -> str | None:
             f"('Name <address>'). Give the name alone, e.g. {alone!r}."
         )
     if "," in name:
-        alone = " ".join(name.replace(",", " ").split()) or "Jane Doe"
+        # "Doe, Jane" (a surname first) reads "Jane Doe"; "Jane Doe, PhD" keeps its order
+        last, _, first = name.partition(",")
+        swapped = len(last.split()) == 1 and "," not in first and first.strip()
+        alone = " ".join((f"{first} {last}" if swapped else name.replace(",", " ")).split())
+        alone = alone or "Jane Doe"
         return (
             f"{name!r} holds ',', which a package's Author field reads as a list of names "
             f"(pyproject.toml's rules forbid it in a name). Give it without, e.g. {alone!r}."
@@ -676,7 +709,11 @@ def answer_problems(answers):
     made = answers["project_slug"] == default_slug(answers["project_name"])
     if made and any(field == "project_name" for field, _ in found):
         found = [(field, message) for field, message in found if field != "project_slug"]
-    return found
+    # In the order the questions are asked (a field asked nowhere, last)
+    order = list(offered())
+    return sorted(
+        found, key=lambda problem: order.index(problem[0]) if problem[0] in order else len(order)
+    )
 
 
 # The programs whose command line names the config file: cookiecutter (its script, or

@@ -34,6 +34,7 @@ from answer_checks import (
     line_breaking,
     offered,
     problems,
+    rerun_command,
     yes_no,
 )
 
@@ -169,7 +170,8 @@ def project_folder(context, slug: str) -> str:
     is printed as one ERROR: line and the bake stops.
     """
     refuse(table_problems(offered()), TEMPLATE_BROKEN)
-    refuse(problems(context["cookiecutter"]), ANSWERS_REFUSED)
+    answers = context["cookiecutter"]
+    refuse(problems(answers), ANSWERS_REFUSED, again=rerun_command(answers))
     return slug
 
 
@@ -240,12 +242,18 @@ TEMPLATE_BROKEN = (
 )
 
 
-def refuse(found: list[tuple[str, str]], closing: str) -> None:
-    """Print each problem as one ERROR: line and stop the bake with `closing` (one of the
-    messages above), if there is any."""
+def refuse(found: list[tuple[str, str]], closing: str, again: str | None = None) -> None:
+    """Print each problem as one ERROR: line, and `again`, the command that asks every
+    question again, and stop the bake with `closing` (one of the messages above), if there
+    is any problem."""
     if found:
         for _field, message in found:
             print(f"ERROR: {message}", file=sys.stderr)
+        if again:
+            print(
+                f"To be asked again, with every answer you gave as its default:\n  {again}",
+                file=sys.stderr,
+            )
         raise FailedHookException(closing.format(count=len(found)))
 
 

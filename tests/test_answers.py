@@ -13,6 +13,7 @@ import json
 import keyword
 import os
 import re
+import shlex
 import tempfile
 import tomllib
 from email.errors import HeaderParseError
@@ -801,6 +802,28 @@ def test_a_refused_slug_leaves_no_folder_anywhere(slug, tmp_path, capfd):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_a_refusal_prints_the_command_that_asks_again_with_every_answer_given(tmp_path, capfd):
+    given = {
+        "project_slug": "Hello-Service",
+        "description": "It's a {{ test }}",
+        "docker_level": LEVELS[-1],
+        "use_pre_commit": False,
+    }
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, **given)
+    lines = capfd.readouterr().err.splitlines()
+
+    command = lines[
+        lines.index("To be asked again, with every answer you gave as its default:") + 1
+    ]
+    words = shlex.split(command)
+    assert words[:2] == ["cookiecutter", str(ROOT)]
+    assert sorted(words[2:]) == sorted(
+        [*(f"{key}={value}" for key, value in given.items() if key != "use_pre_commit"),
+         "use_pre_commit=no"]
+    )  # fmt: skip
+
+
 def test_a_refused_answer_does_not_even_create_the_output_folder(tmp_path, capfd):
     with pytest.raises(FailedHookException):
         bake_into(tmp_path / "not" / "yet", package_name="pluggy")
@@ -865,7 +888,8 @@ def test_every_jinja_opening_marker_is_refused_in_free_text(marker, tmp_path, ca
 @pytest.mark.parametrize("description", ["{{ x }}", "x" * 600], ids=["jinja", "too-long"])
 def test_a_refused_description_does_not_hide_a_refused_slug(description, tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, description=description, project_slug="Bad Slug")
-    assert [error.split()[1] for error in errors] == ["description", "project_slug"], errors
+    # in the order of the questions: the slug is asked before the description
+    assert [error.split()[1] for error in errors] == ["project_slug", "description"], errors
 
 
 def test_tools_pins_must_be_versions(tmp_path, capfd):

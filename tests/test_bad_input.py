@@ -80,12 +80,13 @@ CASES = {
     ),
     "email-without-at": ({"author_email": "jane.example.com"}, "'jane.example.com'"),
     "email-with-two-addresses": (
-        {"author_email": "jane@example.com, bob"},
-        "'jane@example.com, bob' holds a space, ',' or ';'",
+        {"author_email": "jane@example.com, bob@example.com"},
+        "holds a space and ',', which a package's Author-email field reads as more than one "
+        "address. Give one address, e.g. 'jane@example.com'",
     ),
     "email-with-a-space": (
         {"author_email": "jane doe@example.com"},
-        "'jane doe@example.com' holds a space, ',' or ';'",
+        "'jane doe@example.com' holds a space, which",
     ),
     "email-with-angle-bracket": ({"author_email": "a>b@example.com"}, "'a>b@example.com'"),
     "email-with-a-name": (
@@ -119,7 +120,8 @@ CASES = {
     ),
     "author-name-with-a-comma": (
         {"author_name": "Doe, Jane"},
-        "author_name 'Doe, Jane' holds ',', which a package's Author field reads as a list",
+        "author_name 'Doe, Jane' holds ',', which a package's Author field reads as a list of "
+        "names (pyproject.toml's rules forbid it in a name). Give it without, e.g. 'Jane Doe'",
     ),
     "author-name-invisible": (
         {"author_name": "\u200b"},
