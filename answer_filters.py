@@ -15,8 +15,11 @@ name and hook).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
+import shutil
+import signal
 import sys
 import unicodedata
 from functools import cache
@@ -172,7 +175,49 @@ def project_folder(context, slug: str) -> str:
     refuse(table_problems(offered()), TEMPLATE_BROKEN)
     answers = context["cookiecutter"]
     refuse(problems(answers), ANSWERS_REFUSED, again=rerun_command(answers))
+    if isinstance(answers.get("_output_dir"), str):
+        remove_if_interrupted(Path(answers["_output_dir"], slug))
     return slug
+
+
+def remove_if_interrupted(target: Path) -> None:
+    """Make Ctrl+C while cookiecutter writes the project remove the folder `target` it had
+    started to write, so that an interrupted bake leaves no half-written project (and the
+    next bake meets no "directory already exists"). Only a folder this bake creates: one
+    that exists already (a bake over it with -f) is left as it is. Once cookiecutter is
+    done writing, or outside a bake, Ctrl+C does what it did before."""
+    previous = signal.getsignal(signal.SIGINT)
+    previous = getattr(previous, "before_bake", previous)  # never wrap an earlier bake's
+    if target.exists() or not callable(previous):
+        return  # SIG_IGN and SIG_DFL stay as they are
+    # The output folders this bake creates on the way (-o a/b/c), innermost first
+    absent = [folder for folder in target.absolute().parents if not folder.exists()]
+
+    def interrupted(signum, frame):
+        if writing(frame) and target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            for folder in absent:
+                with contextlib.suppress(OSError):  # one that is not empty stays
+                    folder.rmdir()
+            print(f"Interrupted: removed {target}, which this bake had begun.", file=sys.stderr)
+        return previous(signum, frame)
+
+    interrupted.before_bake = previous
+    try:
+        signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread, where only the main thread may set one
+        pass
+
+
+def writing(frame) -> bool:
+    """Whether cookiecutter's generate_files is among `frame` and its callers."""
+    from cookiecutter.generate import generate_files
+
+    while frame is not None:
+        if frame.f_code is generate_files.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def table_problems(template: dict) -> list[tuple[str, str]]:

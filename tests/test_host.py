@@ -7,6 +7,7 @@ bake: each stops with one line naming what to upgrade.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,43 @@ def test_the_oldest_python_refuses_a_bad_answer_with_one_line_naming_it(
     assert "ERROR: description must be text, not the number 5." in refused.stderr
     assert TRACEBACK not in refused.stderr
     assert not (tmp_path / "out").exists()
+
+
+# Ctrl+C once cookiecutter has written the project's first file
+INTERRUPTED_BAKE = """
+import os, signal, sys
+import cookiecutter.generate as generate
+from cookiecutter.main import cookiecutter
+
+write = generate.generate_file
+
+def write_then_interrupt(*args, **kwargs):
+    write(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGINT)
+
+generate.generate_file = write_then_interrupt
+template, output, over = sys.argv[1:]
+cookiecutter(template, no_input=True, output_dir=output, overwrite_if_exists=over == "over")
+"""
+
+
+def test_ctrl_c_while_the_project_is_written_leaves_no_half_written_project(tmp_path):
+    output = tmp_path / "not" / "yet"  # folders this bake creates go too
+    interrupted = run([sys.executable, "-c", INTERRUPTED_BAKE, ROOT, output, "new"],
+                      check=False, env=tool_env())  # fmt: skip
+
+    assert "KeyboardInterrupt" in interrupted.stderr, interrupted.stderr
+    assert "Interrupted: removed" in interrupted.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_baking_over_an_existing_folder_leaves_that_folder(tmp_path):
+    own = tmp_path / "hello-service" / "mine.txt"
+    own.parent.mkdir()
+    own.write_text("mine\n")
+
+    interrupted = run([sys.executable, "-c", INTERRUPTED_BAKE, ROOT, tmp_path, "over"],
+                      check=False, env=tool_env())  # fmt: skip
+
+    assert "KeyboardInterrupt" in interrupted.stderr, interrupted.stderr
+    assert own.read_text() == "mine\n"
