@@ -824,6 +824,40 @@ def test_a_refusal_prints_the_command_that_asks_again_with_every_answer_given(tm
     )  # fmt: skip
 
 
+def test_the_command_that_asks_again_leaves_out_answers_the_template_would_offer(tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, description="{{ x }}")
+    lines = capfd.readouterr().err.splitlines()
+
+    command = lines[
+        lines.index("To be asked again, with every answer you gave as its default:") + 1
+    ]
+    assert shlex.split(command)[2:] == ["description={{ x }}"]
+
+
+def test_the_command_that_asks_again_quotes_the_templates_address():
+    answers = {"project_name": "Hello Service", "_template": "/templates/my template"}
+    assert shlex.split(answer_checks.rerun_command(answers)) == [
+        "cookiecutter",
+        "/templates/my template",
+    ]
+
+
+def test_the_command_that_asks_again_reads_a_yes_typed_as_text_as_the_default():
+    answers = {"project_name": "Hello Service", "use_pre_commit": "yes", "_template": "gh:a/b"}
+    assert answer_checks.rerun_command(answers) == "cookiecutter gh:a/b"
+
+
+def test_refused_author_fields_are_named_in_the_order_they_are_asked(tmp_path, capfd):
+    errors = refused_bake(tmp_path, capfd, author_name="Doe, Jane", author_email="a b@example.com")
+    assert [error.split()[1] for error in errors] == ["author_name", "author_email"], errors
+
+
+def test_a_refused_private_value_is_named_after_the_questions(tmp_path, capfd):
+    errors = refused_bake(tmp_path, capfd, project_slug="Bad Slug", _tools={"ruff": "x"})
+    assert [error.split()[1] for error in errors][0] == "project_slug", errors
+
+
 def test_a_refused_answer_does_not_even_create_the_output_folder(tmp_path, capfd):
     with pytest.raises(FailedHookException):
         bake_into(tmp_path / "not" / "yet", package_name="pluggy")

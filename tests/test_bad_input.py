@@ -70,6 +70,10 @@ CASES = {
         {"project_slug": "openshift-billing"},
         "project_slug 'openshift-billing' names a namespace of the Kubernetes cluster itself",
     ),
+    "slug-openshift-itself": (
+        {"project_slug": "openshift", "package_name": "my_app"},
+        "project_slug 'openshift' names a namespace of the Kubernetes cluster itself",
+    ),
     "slug-names-a-locked-package": (
         {"project_slug": "flask", "package_name": "my_app"},
         "project_slug 'flask' is the name of a package installed next to the project",
@@ -105,6 +109,23 @@ CASES = {
         {"author_email": "jane@example.com\\"},
         "'jane@example.com\\\\' is not an e-mail address",
     ),
+    "email-as-a-link-in-capitals": (
+        {"author_email": "MAILTO:jane@example.com"},
+        "starts with 'mailto:', which links use. Give the address alone: 'jane@example.com'",
+    ),
+    "email-with-brackets-around-no-address": (
+        {"author_email": "Jane <jane>"},
+        "'Jane <jane>' holds '<' or '>', which end the address",
+    ),
+    "email-with-two-addresses-and-a-semicolon": (
+        {"author_email": "jane@example.com;bob@example.com"},
+        "holds ';', which a package's Author-email field reads as more than one address. "
+        "Give one address, e.g. 'jane@example.com'.",
+    ),
+    "email-with-a-space-in-one-address": (
+        {"author_email": "jane doe@example.com"},
+        "reads as more than one address. Give one address, in the form name@example.com.",
+    ),
     "email-with-a-trailing-dot": (
         {"author_email": "jane@example.com."},
         "'jane@example.com.' is not an e-mail address",
@@ -122,6 +143,10 @@ CASES = {
         {"author_name": "Doe, Jane"},
         "author_name 'Doe, Jane' holds ',', which a package's Author field reads as a list of "
         "names (pyproject.toml's rules forbid it in a name). Give it without, e.g. 'Jane Doe'",
+    ),
+    "author-name-with-a-suffix-after-a-comma": (
+        {"author_name": "Jane Doe, PhD"},
+        "Give it without, e.g. 'Jane Doe PhD'.",
     ),
     "author-name-invisible": (
         {"author_name": "\u200b"},

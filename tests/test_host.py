@@ -127,12 +127,16 @@ def test_the_oldest_python_refuses_a_bad_answer_with_one_line_naming_it(
     assert not (tmp_path / "out").exists()
 
 
-# Ctrl+C once cookiecutter has written the project's first file
+# Ctrl+C once cookiecutter has written the project's first file (after bakes into the
+# folders given after the first three arguments, which run to the end)
 INTERRUPTED_BAKE = """
 import os, signal, sys
 import cookiecutter.generate as generate
 from cookiecutter.main import cookiecutter
 
+template, output, over, *earlier = sys.argv[1:]
+for done in earlier:
+    cookiecutter(template, no_input=True, output_dir=done)
 write = generate.generate_file
 
 def write_then_interrupt(*args, **kwargs):
@@ -140,7 +144,6 @@ def write_then_interrupt(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGINT)
 
 generate.generate_file = write_then_interrupt
-template, output, over = sys.argv[1:]
 cookiecutter(template, no_input=True, output_dir=output, overwrite_if_exists=over == "over")
 """
 
@@ -165,3 +168,26 @@ def test_ctrl_c_while_baking_over_an_existing_folder_leaves_that_folder(tmp_path
 
     assert "KeyboardInterrupt" in interrupted.stderr, interrupted.stderr
     assert own.read_text() == "mine\n"
+
+
+def test_ctrl_c_after_a_bake_leaves_the_finished_project(tmp_path):
+    after = "\n".join([
+        "import os, signal, sys",
+        "from cookiecutter.main import cookiecutter",
+        "cookiecutter(sys.argv[1], no_input=True, output_dir=sys.argv[2])",
+        "os.kill(os.getpid(), signal.SIGINT)",
+    ])  # fmt: skip
+    interrupted = run([sys.executable, "-c", after, ROOT, tmp_path], check=False, env=tool_env())
+
+    assert "KeyboardInterrupt" in interrupted.stderr, interrupted.stderr
+    assert (tmp_path / "hello-service" / "Dockerfile").is_file()
+
+
+def test_ctrl_c_in_a_second_bake_leaves_the_first_project(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    interrupted = run([sys.executable, "-c", INTERRUPTED_BAKE, ROOT, second, "new", first],
+                      check=False, env=tool_env())  # fmt: skip
+
+    assert "KeyboardInterrupt" in interrupted.stderr, interrupted.stderr
+    assert (first / "hello-service" / "Dockerfile").is_file()
+    assert not second.exists()

@@ -391,11 +391,20 @@ def test_a_suggested_move_to_a_level_not_offered_stops_the_bake_naming_it():
     ]
 
 
-def test_a_table_of_levels_with_a_problem_stops_the_tests_as_they_start_naming_it():
-    table = {"first": TWO_LEVELS["_levels"]["first"]}
+def test_a_lock_that_names_a_file_of_templates_locks_stops_the_bake():
+    table = {**TWO_LEVELS["_levels"], "second": {"lock": "reserved-names.json", "number": 2}}
 
-    with pytest.raises(RuntimeError, match="no row for the offered level 'second'"):
+    [(field, message)] = table_problems({**TWO_LEVELS, "_levels": table})
+    assert "has lock 'reserved-names.json', which is not one of" in message
+
+
+def test_a_table_of_levels_with_problems_stops_the_tests_as_they_start_naming_each():
+    table = {"first": {"lock": "bsae", "number": 1}}
+
+    with pytest.raises(RuntimeError) as raised:
         checked({**TWO_LEVELS, "_levels": table})
+    assert "no row for the offered level 'second'" in str(raised.value)
+    assert "has lock 'bsae'" in str(raised.value)
 
 
 def test_a_whole_table_of_levels_has_no_problems():
