@@ -304,9 +304,10 @@ def default_slug(name: str) -> str:
 def rerun_command(answers: dict) -> str | None:
     """The cookiecutter command that asks every question again, with each answer given as
     its default: every answer that differs from what the template would offer by itself,
-    as key=value after the template's address. None without that address."""
+    as key=value after the template's address. None without that address, and under cruft
+    (which adds _commit), which asks nothing: its refusals give --variables-to-update."""
     template = answers.get("_template")
-    if not isinstance(template, str) or not template:
+    if not isinstance(template, str) or not template or "_commit" in answers:
         return None
     given = []
     for key, default in offered().items():
@@ -506,6 +507,8 @@ def metadata_problems(answers):
 def email_problem(email: str) -> str | None:
     """What keeps `email` from being one plain address, the first thing wrong only, with
     the fix; None for an address."""
+    if not email.strip():
+        return "is empty. Give one, in the form name@example.com."
     if email != email.strip():
         return f"has spaces around it. Give it without them: {email.strip()!r}."
     if email.lower().startswith("mailto:"):

@@ -848,6 +848,11 @@ def test_the_command_that_asks_again_reads_a_yes_typed_as_text_as_the_default():
     assert answer_checks.rerun_command(answers) == "cookiecutter gh:a/b"
 
 
+def test_no_command_that_asks_again_is_offered_under_cruft_which_asks_nothing():
+    answers = {"project_name": "Hello Service", "_template": "gh:a/b", "_commit": "0" * 40}
+    assert answer_checks.rerun_command(answers) is None
+
+
 def test_refused_author_fields_are_named_in_the_order_they_are_asked(tmp_path, capfd):
     errors = refused_bake(tmp_path, capfd, author_name="Doe, Jane", author_email="a b@example.com")
     assert [error.split()[1] for error in errors] == ["author_name", "author_email"], errors

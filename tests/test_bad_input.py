@@ -97,6 +97,7 @@ CASES = {
         {"author_email": "Jane Doe <jane@example.com>"},
         "holds a name and an address. Give the address alone, 'jane@example.com'",
     ),
+    "email-blank": ({"author_email": "  "}, "author_email '  ' is empty. Give one,"),
     "email-with-spaces-around": (
         {"author_email": " jane@example.com"},
         "has spaces around it. Give it without them: 'jane@example.com'",
