@@ -326,17 +326,6 @@ def test_every_text_file_is_checked_out_with_lf_line_endings_on_windows_too():
     assert text and all("eol=lf" in line.split("\t")[0] for line in text), text[:3]
 
 
-def test_every_level_states_the_same_facts():
-    keys = {name: set(facts) for name, facts in COOKIECUTTER["_levels"].items()}
-    assert set(keys) == set(LEVELS), (
-        "docker_level's choices and the _levels table in cookiecutter.json name different "
-        f"levels: {sorted(set(keys) ^ set(LEVELS))}"
-    )
-    every = set().union(*keys.values())
-    lacking = {name: sorted(every - facts) for name, facts in keys.items() if every - facts}
-    assert not lacking, f"cookiecutter.json: every row of _levels states every fact; {lacking}"
-
-
 # A table of two levels and two facts, whole: the checks' own tests do not depend on the
 # template's table being whole
 TWO_LEVELS = {
