@@ -9,6 +9,16 @@ from pathlib import Path
 from harness import ROOT
 from harness.matrix import COOKIECUTTER
 
+# A baked project's Markdown pages, in the order a reader meets them: the README, and the
+# walk through the level's Dockerfile that it points to
+PAGES = ("README.md", "docs/docker.md")
+
+
+def pages_text(project: Path) -> str:
+    """The text of the baked project's pages, one after the other."""
+    return "\n".join((project / page).read_text(encoding="utf-8") for page in PAGES)
+
+
 TRACEBACK = "Traceback (most recent call last):"
 """How Python starts a traceback: a refusal prints none (an answer may hold "Traceback")."""
 

@@ -2,8 +2,8 @@
 
 `lifecycle()` bakes nothing itself: it takes a baked project folder, drops
 stray files into it, runs `docker compose up --build`, exercises every
-published service, probes the running containers, runs the README's commands in
-them, stops everything with
+published service, probes the running containers, runs the commands of the
+project's pages in them, stops everything with
 `docker compose down`, and returns what it saw. Everything it started is
 removed in a `finally`, including the images it built.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.baking import main_module
+from harness.baking import main_module, pages_text
 from harness.net import free_port, get, get_json, poll, wait_for
 from harness.process import run, start, stop
 
@@ -97,7 +97,7 @@ class Service:
     index_after_probe: int
     health_state: str
     load: Load
-    # each README command run in this service's container (readme_commands), by its text:
+    # each documented command run in this service's container (readme_commands), by its text:
     # its exit code and what it printed, stdout and stderr together
     commands: dict[str, tuple[int, str]] = field(default_factory=dict)
 
@@ -327,7 +327,7 @@ def image_size(container: str) -> int:
     return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", image]).stdout)
 
 
-# The README's commands that run in the server's container and end on their own: Flask's
+# The documented commands that run in the server's container and end on their own: Flask's
 # routes, the control socket's workers and Python one-liners (not `shell`, `bash` or a bare
 # `python` prompt)
 README_COMMAND = re.compile(
@@ -336,9 +336,10 @@ README_COMMAND = re.compile(
 )
 
 
-def readme_commands(readme: str) -> list[str]:
-    """The commands a baked README runs with `docker compose exec server`, in its order."""
-    return README_COMMAND.findall(readme)
+def readme_commands(project: Path) -> list[str]:
+    """The commands a baked project's README and docs/docker.md run with `docker compose
+    exec server`, in their order."""
+    return README_COMMAND.findall(pages_text(project))
 
 
 def lifecycle(

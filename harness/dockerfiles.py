@@ -134,20 +134,20 @@ def parse(path: Path) -> Dockerfile:
 
 
 RUNTIME_LIBRARY_HEADING = "## Dependencies that need system libraries"
-"""The baked README's section (at the locked-down level) that says how to add one."""
+"""The section of docs/docker.md (at the locked-down level) that says how to add one."""
 
 
 def with_runtime_library_step(project: Path) -> str:
-    """The project's Dockerfile with the README's two edits for a system library made where
-    the README says: its first block, a step right after the `system` stage's `FROM`, and
+    """The project's Dockerfile with docs/docker.md's two edits for a system library made
+    where it says: its first block, a step right after the `system` stage's `FROM`, and
     its second, the `runtime_files.py` line with the package named at its end."""
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    readme = (project / "docs" / "docker.md").read_text(encoding="utf-8")
     section = readme[readme.index(RUNTIME_LIBRARY_HEADING) :]
     step, named = [block.split("```", 1)[0] for block in section.split("```dockerfile\n")[1:3]]
     dockerfile = (project / "Dockerfile").read_text()
     (system,) = [line for line in dockerfile.splitlines() if line.endswith(" AS system")]
     lines = [line for line in dockerfile.splitlines() if line.strip()]
     (files,) = [line for line in lines if named.rstrip().startswith(line)]
-    assert files.rstrip().endswith("/runtime"), "the line the README edits"
+    assert files.rstrip().endswith("/runtime"), "the line docs/docker.md edits"
     dockerfile = dockerfile.replace(f"\n{files}\n", f"\n{named.rstrip()}\n", 1)
     return dockerfile.replace(f"\n{system}\n", f"\n{system}\n{step}", 1)

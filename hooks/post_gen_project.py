@@ -40,7 +40,7 @@ def main():
     print(f"\nBaked {slug} at level {LEVEL['name']}. Next steps, for a new project:")
     for command, note in steps:
         print(f"  {command:<{width}}  # {note}" if note else f"  {command}")
-    print("README.md explains every line of the Dockerfile.")
+    print("docs/docker.md explains every line of the Dockerfile.")
 
 
 def comparison_copy() -> bool:

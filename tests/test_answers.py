@@ -606,7 +606,7 @@ BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 def test_bidirectional_controls_reach_only_the_dockerfile_labels_raw(tmp_path):
     """Kept as typed, escaped wherever the format can escape them: only a Dockerfile,
-    and the README's copy of it, cannot."""
+    and docs/docker.md's copy of it, cannot."""
     answers = {
         "project_name": "Evil \u202e Service",
         "project_slug": "evil-service",
@@ -624,7 +624,7 @@ def test_bidirectional_controls_reach_only_the_dockerfile_labels_raw(tmp_path):
         if BIDI.search(line)
     }
     assert raw and all("org.opencontainers.image." in line for line in raw.values()), raw
-    assert {key.split(":")[0] for key in raw} == {"Dockerfile", "README.md"}
+    assert {key.split(":")[0] for key in raw} == {"Dockerfile", "docs/docker.md"}
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from harness.baking import pages_text
 from harness.dockerfiles import parse
 from harness.gunicorn import log_line
 from harness.matrix import LEVELS, PYTHONS, Answers, every_level, for_answers
@@ -153,13 +154,12 @@ def test_the_image_health_check_passes_with_the_documented_trusted_hosts(install
     assert checked.returncode == 0, checked.stderr
 
 
-def test_the_readmes_health_command_passes_with_the_documented_trusted_hosts(installed, serve):
+def test_the_documented_health_command_passes_with_the_documented_trusted_hosts(installed, serve):
     port = free_port()
     serve(["gunicorn", "hello_service.main:app"], HOST="127.0.0.1", PORT=str(port),
           FLASK_TRUSTED_HOSTS='["example.com", "localhost"]')  # fmt: skip
     poll(lambda: get(port, "/health", headers={"Host": "localhost"})[0] == 200, 60, "answer")
-    readme = (installed / "README.md").read_text()
-    (code,) = re.findall(r'`docker compose exec server python -c "(.+?)"`', readme)
+    (code,) = re.findall(r'`docker compose exec server python -c "(.+?)"`', pages_text(installed))
 
     asked = run([sys.executable, "-c", code.replace(":8000/", f":{port}/")], check=False)
 

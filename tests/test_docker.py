@@ -87,7 +87,7 @@ def served(project, tmp_path_factory):
         return lifecycle(
             ENGINE.compose, project.copy_to(scratch), scratch,
             bytecode=project.answers.level["bytecode_compiler"],
-            commands=readme_commands((project.path / "README.md").read_text()),
+            commands=readme_commands(project.path),
         )  # fmt: skip
 
     return once("lifecycle", project, make)
@@ -319,10 +319,10 @@ def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
 
 
 def readme_outputs(served, project, word: str) -> list[list[str]]:
-    """What the README's exec commands that hold `word` printed, per service, in the
-    README's order; each must have exited 0."""
-    commands = [c for c in readme_commands((project.path / "README.md").read_text()) if word in c]
-    assert commands, f"the README gives no `docker compose exec server` command with {word!r}"
+    """What the exec commands of the project's pages that hold `word` printed, per service,
+    in the pages' order; each must have exited 0."""
+    commands = [c for c in readme_commands(project.path) if word in c]
+    assert commands, f"no page of the project gives a `docker compose exec server` with {word!r}"
     outputs = []
     for service in served.services.values():
         for command in commands:

@@ -22,7 +22,7 @@ from kubernetes_validate.utils import all_versions, major_minor
 from kubernetes_validate.utils import validate as validate_against_schema
 from packaging.version import Version
 
-from harness.baking import served_paths
+from harness.baking import pages_text, served_paths
 from harness.dockerfiles import parse
 from harness.matrix import LEVELS, Answers, every_level, for_answers
 from harness.process import run
@@ -401,11 +401,11 @@ def test_probes_ask_for_the_host_the_image_checks_and_the_readme_says_to_trust(p
 
 
 @EVERY_LEVEL
-def test_kubectl_commands_in_the_readme_name_the_deployments_container(project):
-    readme = (project.path / "README.md").read_text()
+def test_kubectl_commands_in_the_projects_pages_name_the_deployments_container(project):
+    readme = pages_text(project.path)
     named = re.findall(r"kubectl [^`\n]*?(?:--target[= ]|--container[= ]|-c )([\w.-]+)", readme)
     assert set(named) <= {container(project)["name"]}
-    if project.facts["runtime_files"]:  # no shell in the image: the README shows kubectl debug
+    if project.facts["runtime_files"]:  # no shell in the image: docs/docker.md shows kubectl debug
         assert named
 
 

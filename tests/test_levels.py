@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from answer_filters import github_anchor
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import bake_into, served_paths
+from harness.baking import PAGES, bake_into, served_paths
 from harness.dockerfiles import parse, with_runtime_library_step
 from harness.matrix import (
     DEFAULT_PYTHON,
@@ -501,13 +501,13 @@ def test_production_hardened_checks_its_health_with_python_on_port_8000(project)
 
 
 @HARDENED
-def test_the_readme_gives_the_health_checks_own_numbers(project):
+def test_the_walk_through_gives_the_health_checks_own_numbers(project):
     (healthcheck,) = parse(project.path / "Dockerfile").final.all("HEALTHCHECK")
     flags = dict(flag.removeprefix("--").split("=") for flag in healthcheck.flags)
     code = json.loads(healthcheck.value.partition("CMD")[2])[2]
     (answer_within,) = re.findall(r"timeout=(\d+)\)", code)
     words = {"2": "two", "3": "three", "4": "four", "5": "five"}
-    text = (project.path / "README.md").read_text()
+    text = (project.path / "docs" / "docker.md").read_text()
     assert f"every {flags['interval'].removesuffix('s')} seconds Docker runs" in text
     assert f"no answer within {answer_within} seconds" in text
     assert f"{words[flags['retries']]} failures in a row" in text
@@ -688,7 +688,7 @@ def test_every_level_has_a_trait_test():
 
 
 @for_answers(a for a in every_level() if a.facts["runtime_files"])
-def test_the_readmes_system_library_is_installed_then_copied_and_passes_hadolint(project, tmp_path):
+def test_the_docs_system_library_is_installed_then_copied_and_passes_hadolint(project, tmp_path):
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(with_runtime_library_step(project.path))
     _, system, runtime = parse(dockerfile).stages
@@ -698,10 +698,10 @@ def test_the_readmes_system_library_is_installed_then_copied_and_passes_hadolint
     run([BIN / "hadolint", dockerfile], cwd=tmp_path)
 
 
-def readme_anchors(readme) -> tuple[list[str], set[str]]:
-    """The anchors GitHub gives the README's headings, in order (github-slugger, from their
-    text as shown), and the anchors its links go to."""
-    tokens = MarkdownIt("commonmark").parse(readme.read_text(encoding="utf-8"))
+def page_anchors(page) -> tuple[list[str], list[str]]:
+    """The anchors GitHub gives the page's headings, in order (github-slugger, from their
+    text as shown), and the targets of its links."""
+    tokens = MarkdownIt("commonmark").parse(page.read_text(encoding="utf-8"))
     headings = [
         "".join(child.content for child in inline.children or [])
         for opening, inline in itertools.pairwise(tokens) if opening.type == "heading_open"
@@ -711,22 +711,69 @@ def readme_anchors(readme) -> tuple[list[str], set[str]]:
         for token in tokens if token.type == "inline"
         for child in token.children or [] if child.type == "link_open"
     ]  # fmt: skip
-    return github_anchors(headings), {href[1:] for href in hrefs if href.startswith("#")}
+    return github_anchors(headings), hrefs
+
+
+def broken_links(project) -> list[str]:
+    """Each link of the project's pages to a file of the project, or to a section of one,
+    that is not there: as page: target."""
+    anchors = {page: page_anchors(project / page)[0] for page in PAGES}
+    broken = []
+    for page in PAGES:
+        for href in page_anchors(project / page)[1]:
+            if "://" in href:
+                continue
+            path, _, anchor = href.partition("#")
+            target = (project / page).parent / path if path else project / page
+            name = target.resolve().relative_to(project.resolve()).as_posix()
+            if not target.is_file() or (anchor and anchor not in anchors.get(name, [])):
+                broken.append(f"{page}: {href}")
+    return broken
 
 
 @for_answers(full_matrix())
-def test_every_link_within_the_readme_goes_to_one_of_its_sections(project):
-    (title, *sections), links = readme_anchors(project.path / "README.md")
-    assert links and links <= set(sections), sorted(links - set(sections))
+def test_every_link_between_the_projects_pages_goes_to_a_section_of_one(project):
+    assert broken_links(project.path) == []
 
 
-def test_every_link_to_a_readme_section_goes_through_md_anchor():
-    for source in [*(ROOT / "templates" / "readme").glob("*.md"), PROJECT_TEMPLATE / "README.md"]:
-        raw = re.findall(
-            r"\]\(#(?!\{\{ \"[a-z0-9-]+\" \| md_anchor \}\}\)).*?\)",
-            source.read_text(encoding="utf-8"),
-        )
-        assert not raw, (source.name, raw)
+@EVERY_LEVEL
+def test_the_readme_and_the_walk_through_link_to_each_other(project):
+    readme, walk = (page_anchors(project.path / page)[1] for page in PAGES)
+    assert any(href.startswith("docs/docker.md") for href in readme)
+    assert any(href.startswith("../README.md") for href in walk)
+
+
+def included(fragment: str) -> set[str]:
+    """The fragments of templates/readme that `fragment` includes, itself and all the way
+    down; a level's walk-through, included by its level's name, stands for every level's."""
+    levels = [f"readme/{level}.md" for level in LEVELS]
+    found, todo = set(), [fragment]
+    while todo:
+        name = todo.pop()
+        found.add(name)
+        path = ROOT / "templates" / name if name.startswith("readme/") else PROJECT_TEMPLATE / name
+        text = path.read_text(encoding="utf-8")
+        names = re.findall(r'\{%-? include "(readme/[^"]+)"', text)
+        if '"readme/" ~ cookiecutter.docker_level' in text:
+            names += levels
+        todo += [name for name in names if name not in found]
+    return found
+
+
+def test_links_to_readme_sections_go_through_md_anchor_and_the_walk_throughs_own_do_not():
+    # md_anchor gives a README section's anchor the suffix GitHub adds when the title, the
+    # project's name, makes the same one; docs/docker.md's title is fixed
+    through = r'\{\{ "[a-z0-9-]+" \| md_anchor \}\}\)'
+    readme, walk = included("README.md"), included("docs/docker.md")
+    assert readme and walk and not readme & walk, sorted(readme & walk)
+    for name in sorted(readme | walk):
+        path = ROOT / "templates" / name if name.startswith("readme/") else PROJECT_TEMPLATE / name
+        text = path.read_text(encoding="utf-8")
+        to_readme = r"\]\(#" if name in readme else r"\]\(\.\./README\.md#"
+        raw = re.findall(to_readme + rf"(?!{through}).*?\)", text)
+        assert not raw, (name, raw)
+        if name in walk:
+            assert not re.findall(rf"\]\(#{through}", text), name
 
 
 # Names in scripts and symbols where a simpler rule goes wrong: combining marks (NFD é, the
@@ -749,9 +796,10 @@ def test_md_anchor_makes_the_anchors_github_makes():
 )
 def test_a_project_named_like_a_section_keeps_the_links_on_the_section(name, tmp_path):
     project = bake_into(tmp_path, project_name=name, project_slug="named-like-a-section")
-    (title, *sections), links = readme_anchors(project / "README.md")
+    title = page_anchors(project / "README.md")[0][0]
+    links = {href.partition("#")[2] for page in PAGES for href in page_anchors(project / page)[1]}
     assert title in {anchor.removesuffix("-1") for anchor in links}  # the name is linked to
-    assert links <= set(sections), sorted(links - set(sections))
+    assert broken_links(project) == []
 
 
 # --- The README's walk through the Dockerfile ----------------------------------------
@@ -767,7 +815,7 @@ def dockerfile_lines(path) -> list[str]:
 
 
 def walked_lines(readme: str) -> list[str]:
-    """The instructions the README's "The Dockerfile, line by line" names, in order: the code
+    """The instructions docs/docker.md's "The Dockerfile, line by line" names, in order: the code
     spans that start its bullets, before the explanation (`...` and `*` stand for what they
     leave out)."""
     section = readme.split("## The Dockerfile, line by line", 1)[1]
@@ -783,7 +831,7 @@ def walked_lines(readme: str) -> list[str]:
 @EVERY_LEVEL
 def test_the_readme_walks_through_every_line_of_the_dockerfile_in_order(project):
     lines = dockerfile_lines(project.path / "Dockerfile")
-    walked = walked_lines((project.path / "README.md").read_text())
+    walked = walked_lines((project.path / "docs" / "docker.md").read_text())
     walk = f"templates/readme/{project.answers.docker_level}.md"
     for position, line in enumerate(lines):
         named = walked[position] if position < len(walked) else None

@@ -306,12 +306,14 @@ def test_workflows_run_the_python_of_the_dockerfile_even_after_dependabot_moves_
 @for_answers(every_level())
 def test_only_the_dockerfiles_name_the_python_version(project):
     version = re.compile(rf"(?<![\d.]){re.escape(project.answers.python_version)}(?![\d])")
-    # The lock's markers, the answers, and the README's copies of the Dockerfile aside
-    aside = {"poetry.lock", "requirements.txt", ".cookiecutter.json", "README.md"}
+    # The lock's markers, the answers, and docs/docker.md's copies of the Dockerfile aside
+    aside = {"poetry.lock", "requirements.txt", ".cookiecutter.json", "docs/docker.md"}
     naming = sorted(
-        path.name
+        path.relative_to(project.path).as_posix()
         for path in project.path.rglob("*")
-        if path.is_file() and path.name not in aside and version.search(path.read_text())
+        if path.is_file()
+        and path.relative_to(project.path).as_posix() not in aside
+        and version.search(path.read_text())
     )
     assert naming == sorted(["Dockerfile"] + ["slim.Dockerfile"] * project.facts["slim_variant"])
 
