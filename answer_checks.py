@@ -50,6 +50,7 @@ TOO_OLD = host_problem()
 if TOO_OLD:
     raise ImportError(TOO_OLD)
 
+import itertools  # noqa: E402
 import json  # noqa: E402
 import locale  # noqa: E402
 import os  # noqa: E402
@@ -58,6 +59,7 @@ import shlex  # noqa: E402
 import unicodedata  # noqa: E402
 from functools import cache  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import NamedTuple  # noqa: E402
 
 import yaml  # noqa: E402  (cookiecutter's own dependency)
 
@@ -78,6 +80,16 @@ def offered() -> dict:
 def reserved_names() -> dict:
     """Names a package may not take: templates/locks/reserved-names.json."""
     return json.loads(RESERVED_NAMES.read_text(encoding="utf-8"))
+
+
+class Problem(NamedTuple):
+    """An answer that cannot be baked: its field, the ERROR: line that names it, the value
+    and why, and the value the line offers instead, where one follows from the answer
+    (None where only the user can say what it should be)."""
+
+    field: str
+    message: str
+    fix: str | None = None
 
 
 # Every prompt of cookiecutter.json is of one of these kinds, each with its checks below
@@ -255,8 +267,8 @@ def made_from_slug(answers) -> bool:
     return isinstance(slug, str) and answers["package_name"] == slug.replace("-", "_")
 
 
-def slug_problem(slug: str, name: str) -> str:
-    """Why the slug is refused; one made from the project name says so and offers a fix."""
+def slug_problem(slug: str, name: str) -> Problem:
+    """Why the slug is refused; one made from the project name says so; and a fix."""
     rule = (
         f"is not a valid Docker image, Compose project and Kubernetes name: at most "
         f"{MAX_NAME} lowercase letters and digits, separated by single '-' and starting "
@@ -264,15 +276,18 @@ def slug_problem(slug: str, name: str) -> str:
     )
     if slug != default_slug(name):
         fix = offered_slug(slug, f"app-{slug}")
-        return f"project_slug {slug!r} {rule} Use one such as {fix!r}."
+        return Problem(
+            "project_slug", f"project_slug {slug!r} {rule} Use one such as {fix!r}.", fix
+        )
     # Made from the name: only a leading digit or the length can be wrong
     words = slug.split("-")
     lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
     fix = offered_slug("-".join(words[lead:] + words[:lead]), f"app-{slug}")
-    return (
+    message = (
         f"project_slug {slug!r} (the slug of project_name {name!r}) {rule} Give project_slug "
         f"yourself, e.g. project_slug={fix}."
     )
+    return Problem("project_slug", message, fix)
 
 
 def acceptable_slug(slug: str) -> bool:
@@ -301,24 +316,49 @@ def default_slug(name: str) -> str:
     return expression.render(cookiecutter={"project_name": name})
 
 
-def rerun_command(answers: dict) -> str | None:
-    """The cookiecutter command that asks every question again, with each answer given as
-    its default: every answer that differs from what the template would offer by itself,
-    as key=value after the template's address. None without that address, and under cruft
-    (which adds _commit), which asks nothing: its refusals give --variables-to-update."""
+def ask_again(answers: dict, found: list[Problem]) -> str | None:
+    """What a refusal prints after its ERROR: lines: the cookiecutter command that asks every
+    question again, with the fixes the lines offer and every other answer given as defaults,
+    and, where those answers would bake as they are, that --no-input bakes them. None where
+    nothing was refused, or no command can be given (rerun_command)."""
+    fixes = {problem.field: problem.fix for problem in found if problem.fix is not None}
+    command = rerun_command(answers, fixes) if found else None
+    if command is None:
+        return None
+    if not fixes:
+        return f"To be asked again, with every answer you gave as its default:\n  {command}"
+    fixed = {**answers, **fixes}
+    if made_from_slug(answers) and "package_name" not in fixes:  # made from the new slug
+        fixed["package_name"] = str(fixed["project_slug"]).replace("-", "_")
+    text = (
+        "To be asked again, with the fixes offered above and every other answer you gave as "
+        f"its default:\n  {command}"
+    )
+    if not answer_problems(fixed):
+        text += "\nAdd --no-input to bake with those answers without being asked."
+    return text
+
+
+def rerun_command(answers: dict, fixes: dict | None = None) -> str | None:
+    """The cookiecutter command that asks every question again, with each answer given (or
+    its fix, from `fixes`) as its default: every one that differs from what the template
+    would offer by itself, as key=value after the template's address. None without that
+    address, and under cruft (which adds _commit), which asks nothing: its refusals give
+    --variables-to-update."""
     template = answers.get("_template")
     if not isinstance(template, str) or not template or "_commit" in answers:
         return None
+    fixes = fixes or {}
     given = []
     for key, default in offered().items():
         if key.startswith("_") or key not in answers:
             continue
-        value = answers[key]
+        value = fixes.get(key, answers[key])
         if isinstance(default, list):  # a choice: the first is offered
             default = default[0]
         if key == "project_slug" and isinstance(answers["project_name"], str):
             default = default_slug(answers["project_name"])
-        if key == "package_name" and made_from_slug(answers):
+        if key == "package_name" and made_from_slug(answers) and key not in fixes:
             continue
         if value == default or (isinstance(default, bool) and yes_no(value) is default):
             continue
@@ -343,17 +383,17 @@ def name_problems(answers):
             ),
         )
     elif not form_ok:
-        yield ("project_slug", slug_problem(slug, answers["project_name"]))
+        yield slug_problem(slug, answers["project_name"])
     package = answers["package_name"]
     derived = made_from_slug(answers)
     if reserved:
-        yield ("project_slug", reserved_slug_problem(slug, answers["project_name"], answers))
+        yield reserved_slug_problem(slug, answers["project_name"], answers)
     elif form_ok and slug in reserved_names()["distributions"]:
-        yield ("project_slug", installed_slug_problem(slug, answers["project_name"], answers))
+        yield installed_slug_problem(slug, answers["project_name"], answers)
     elif form_ok and not slug_ok:
         # cruft (which adds _commit) passes the recorded package name on as it is
         both = "_commit" in answers and derived
-        yield ("project_slug", device_slug_problem(slug, answers["project_name"], both))
+        yield device_slug_problem(slug, answers["project_name"], both)
     if not slug_ok and derived:
         return  # derived from the slug: fixing the slug fixes it
     # A name that is the one made from the slug says so (typed or not: cookiecutter cannot
@@ -364,44 +404,62 @@ def name_problems(answers):
         else ""
     )
     if len(package) > MAX_NAME or not PACKAGE.fullmatch(package):
-        yield (
+        # The name in lowercase, with '_' for what an identifier cannot hold
+        fix = re.sub(r"[^a-z0-9]+", "_", package.lower()).strip("_")
+        fix = fix if acceptable_package(fix) else None
+        yield Problem(
             "package_name",
             (
                 f"{named} is not a plain lowercase Python identifier. Use at "
                 f"most {MAX_NAME} lowercase letters, digits and '_', starting with a letter, "
-                "e.g. 'hello_service'."
+                f"e.g. {fix or 'hello_service'!r}."
             ),
+            fix,
         )
-    elif package in reserved_names()["keywords"]:
+        return
+    fix = f"{package}_service"
+    fix = fix if acceptable_package(fix) else None
+    why = package_problem(package)
+    if why:
+        example = fix or "hello_service"
+        yield Problem("package_name", f"{named} {why} Use one such as {example!r}.", fix)
+
+
+def acceptable_package(package: str) -> bool:
+    """Whether every check of package_name accepts the name."""
+    return (
+        bool(package)
+        and len(package) <= MAX_NAME
+        and bool(PACKAGE.fullmatch(package))
+        and (package_problem(package) is None)
+    )
+
+
+def package_problem(package: str) -> str | None:
+    """Why a plain lowercase identifier cannot name the project's package, or None."""
+    if package in reserved_names()["keywords"]:
         # Every offered Python's keywords and soft keywords, not only the running one's
-        yield (
-            "package_name",
-            (
-                f"{named} is a Python keyword (or soft keyword) in one of the Python versions "
-                f"offered. Pick another name, e.g. '{package}_service'."
-            ),
+        return "is a Python keyword (or soft keyword) in one of the Python versions offered."
+    if WINDOWS_DEVICE.fullmatch(package):
+        return windows_device("", "").strip()
+    if clash := shadowed(package):
+        return f"would shadow {clash}."
+    if twin := case_twin(package):
+        return (
+            f"is the project's file {twin} but for case, which macOS and Windows "
+            "ignore: at steps 1-4 the package folder sits next to it, and the two could "
+            "not both exist there."
         )
-    elif WINDOWS_DEVICE.fullmatch(package):
-        yield ("package_name", windows_device(named, f"Use one such as '{package}_service'."))
-    elif clash := shadowed(package):
-        yield (
-            "package_name",
-            (f"{named} would shadow {clash}. Pick another name, e.g. '{package}_service'."),
-        )
-    elif twin := case_twin(package):
-        yield (
-            "package_name",
-            (
-                f"{named} is the project's file {twin} but for case, which macOS and Windows "
-                "ignore: at steps 1-4 the package folder sits next to it, and the two could "
-                f"not both exist there. Pick another name, e.g. '{package}_service'."
-            ),
-        )
+    return None
 
 
-def device_slug_problem(slug: str, name: str, both: bool = False) -> str:
+def device_slug_problem(slug: str, name: str, both: bool = False) -> Problem:
     """A slug Windows keeps for a device; one made from the project name says so, and
     under cruft, whose package name made from it stays as recorded, so do both names."""
+    return Problem("project_slug", device_slug_message(slug, name, both), f"{slug}-service")
+
+
+def device_slug_message(slug: str, name: str, both: bool) -> str:
     if both:
         names = json.dumps({"project_slug": f"{slug}-service", "package_name": f"{slug}_service"})
         return windows_device(
@@ -419,7 +477,7 @@ def device_slug_problem(slug: str, name: str, both: bool = False) -> str:
     )
 
 
-def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
+def reserved_slug_problem(slug: str, name: str, answers: dict) -> Problem:
     """A slug that names one of the cluster's own namespaces."""
     return slug_refusal(
         slug,
@@ -433,7 +491,7 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> str:
     )
 
 
-def installed_slug_problem(slug: str, name: str, answers: dict) -> str:
+def installed_slug_problem(slug: str, name: str, answers: dict) -> Problem:
     """A slug that names a package installed next to the project."""
     return slug_refusal(
         slug,
@@ -446,7 +504,7 @@ def installed_slug_problem(slug: str, name: str, answers: dict) -> str:
     )
 
 
-def slug_refusal(slug: str, name: str, answers: dict, why: str, fix: str) -> str:
+def slug_refusal(slug: str, name: str, answers: dict, why: str, fix: str) -> Problem:
     """A refused slug, why, and the one to give instead; one made from the project name
     says so, and under cruft (which adds _commit) the --variables-to-update to pass."""
     named = f"project_slug {slug!r}"
@@ -458,7 +516,8 @@ def slug_refusal(slug: str, name: str, answers: dict, why: str, fix: str) -> str
         if "_commit" in answers
         else ""
     )
-    return f"{named} {why} Give project_slug yourself, e.g. project_slug={fix}{later}."
+    message = f"{named} {why} Give project_slug yourself, e.g. project_slug={fix}{later}."
+    return Problem("project_slug", message, fix)
 
 
 def windows_device(named: str, fix: str) -> str:
@@ -494,74 +553,81 @@ def shadowed(package):
 def metadata_problems(answers):
     problem = email_problem(answers["author_email"])
     if problem:
-        yield "author_email", f"author_email {answers['author_email']!r} {problem}"
+        why, fix = problem
+        yield Problem("author_email", f"author_email {answers['author_email']!r} {why}", fix)
     problem = author_name_problem(answers["author_name"])
     if problem:
-        yield "author_name", f"author_name {problem}"
+        why, fix = problem
+        yield Problem("author_name", f"author_name {why}", fix)
     name = answers["project_name"]
     if shows_nothing(name):
         shown = f"({code_points(name)}) shows nothing" if name.strip() else "is empty"
         yield ("project_name", f"project_name {shown}. Give it a name, e.g. 'Hello Service'.")
 
 
-def email_problem(email: str) -> str | None:
+def email_problem(email: str) -> tuple[str, str | None] | None:
     """What keeps `email` from being one plain address, the first thing wrong only, with
-    the fix; None for an address."""
+    the fix, and the address it offers (None where it offers none); None for an address."""
     if not email.strip():
-        return "is empty. Give one, in the form name@example.com."
+        return "is empty. Give one, in the form name@example.com.", None
     if email != email.strip():
-        return f"has spaces around it. Give it without them: {email.strip()!r}."
+        return f"has spaces around it. Give it without them: {email.strip()!r}.", email.strip()
     if email.lower().startswith("mailto:"):
-        return f"starts with 'mailto:', which links use. Give the address alone: {email[7:]!r}."
+        alone = email[7:]
+        return f"starts with 'mailto:', which links use. Give the address alone: {alone!r}.", alone
     if "<" in email or ">" in email:
         address = re.fullmatch(r"[^<>]*<([^<>]*)>", email)
         if address and EMAIL.fullmatch(address.group(1)):
-            return (
-                f"holds a name and an address. Give the address alone, "
-                f"{address.group(1)!r}, and the name as author_name."
-            )
-        return (
-            "holds '<' or '>', which end the address in 'Name <address>' (the image's "
-            "authors label). Use the form name@example.com."
-        )
+            alone = address.group(1)
+            why = f"holds a name and an address. Give the address alone, {alone!r}, and the "
+            return why + "name as author_name.", alone
+        why = "holds '<' or '>', which end the address in 'Name <address>' (the image's "
+        return why + "authors label). Use the form name@example.com.", None
     if separators := sorted(set(re.findall(r"[\s,;]", email))):
         named = " and ".join("a space" if char.isspace() else repr(char) for char in separators)
         addresses = [part for part in re.split(r"[\s,;]+", email) if EMAIL.fullmatch(part)]
-        example = f"e.g. {addresses[0]!r}" if len(addresses) > 1 else "in the form name@example.com"
-        return (
+        first = addresses[0] if len(addresses) > 1 else None
+        example = f"e.g. {first!r}" if first else "in the form name@example.com"
+        why = (
             f"holds {named}, which a package's Author-email field reads as more than one "
             f"address. Give one address, {example}."
         )
+        return why, first
     if not EMAIL.fullmatch(email):
-        return "is not an e-mail address. Use the form name@example.com."
+        return "is not an e-mail address. Use the form name@example.com.", None
     return None
 
 
-def author_name_problem(name: str) -> str | None:
+def author_name_problem(name: str) -> tuple[str, str | None] | None:
     """What keeps `name` from naming the author in pyproject.toml and the authors label,
-    with the fix, the name included; None for a name, or for none (blank)."""
+    with the fix, the name included, and the name it offers (None where only an example
+    is left); None for a name, or for none (blank)."""
     if "<" in name or ">" in name:
         # The name without an <address> part and without the other brackets
-        alone = " ".join(re.sub(r"<[^<>]*@[^<>]*>|[<>]", " ", name).split()) or "Jane Doe"
-        return (
+        alone = " ".join(re.sub(r"<[^<>]*@[^<>]*>|[<>]", " ", name).split()) or None
+        why = (
             f"{name!r} holds '<' or '>', which Poetry reads as marking an e-mail address "
-            f"('Name <address>'). Give the name alone, e.g. {alone!r}."
+            f"('Name <address>'). Give the name alone, e.g. {alone or 'Jane Doe'!r}."
         )
+        return why, alone
     if "," in name:
         # "Doe, Jane" (a surname first) reads "Jane Doe"; "Jane Doe, PhD" keeps its order
         last, _, first = name.partition(",")
         swapped = len(last.split()) == 1 and "," not in first and first.strip()
         alone = " ".join((f"{first} {last}" if swapped else name.replace(",", " ")).split())
-        alone = alone or "Jane Doe"
-        return (
+        alone = alone or None
+        why = (
             f"{name!r} holds ',', which a package's Author field reads as a list of names "
-            f"(pyproject.toml's rules forbid it in a name). Give it without, e.g. {alone!r}."
+            f"(pyproject.toml's rules forbid it in a name). Give it without, e.g. "
+            f"{alone or 'Jane Doe'!r}."
         )
+        return why, alone
     if name.strip() and shows_nothing(name):
-        return (
+        why = (
             f"({code_points(name)}) shows nothing. Leave it empty, and the address alone names "
             "the author, or give a name, e.g. 'Jane Doe'."
         )
+        return why, ""
     return None
 
 
@@ -687,16 +753,19 @@ def shape_problems(answers):
             )
 
 
-def problems(answers):
-    """(field, message) for every answer that cannot be baked; one that the user's config
-    file gave says so."""
+def problems(answers) -> list[Problem]:
+    """Every answer that cannot be baked; one that the user's config file gave says so."""
     return named_config_defaults(answer_problems(answers), answers, config_file())
 
 
-def answer_problems(answers):
-    """(field, message) for every answer that cannot be baked."""
+def answer_problems(answers) -> list[Problem]:
+    """Every answer that cannot be baked. The checks yield a Problem where they offer a
+    fix, and (field, message) where they do not."""
     # Types and free text first: the other checks assume text on one line
-    found = list(shape_problems(answers)) + list(free_text_problems(answers))
+    found = [
+        Problem(*problem)
+        for problem in itertools.chain(shape_problems(answers), free_text_problems(answers))
+    ]
     if found:
         return found
     checks = (
@@ -707,11 +776,11 @@ def answer_problems(answers):
         choice_problems,
     )
     for check in checks:
-        found += list(check(answers))
+        found += [Problem(*problem) for problem in check(answers)]
     # A slug made from a refused project name: fixing the name fixes the slug too
     made = answers["project_slug"] == default_slug(answers["project_name"])
-    if made and any(field == "project_name" for field, _ in found):
-        found = [(field, message) for field, message in found if field != "project_slug"]
+    if made and any(problem.field == "project_name" for problem in found):
+        found = [problem for problem in found if problem.field != "project_slug"]
     # In the order the questions are asked (a field asked nowhere, last)
     order = list(offered())
     return sorted(
@@ -763,14 +832,15 @@ def named_config_defaults(found, answers, path):
     defaults = config_defaults(path) if path is not None and found else {}
     named = set()
     marked = []
-    for field, message in found:
+    for problem in found:
+        field = problem.field
         given, value = defaults.get(field), answers.get(field)
         same = field in defaults and type(given) is type(value) and given == value
         if same and field not in named:
             named.add(field)
-            message += (
-                f" {path} gives this {field} as its default_context: change it there too, "
-                "or every bake that reads that file is refused again."
+            problem = problem._replace(
+                message=f"{problem.message} {path} gives this {field} as its default_context: "
+                "change it there too, or every bake that reads that file is refused again."
             )
-        marked.append((field, message))
+        marked.append(problem)
     return marked

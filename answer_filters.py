@@ -34,10 +34,10 @@ from answer_checks import (
     LOCKS,
     PROJECT_FILES,
     TEMPLATE,
+    ask_again,
     line_breaking,
     offered,
     problems,
-    rerun_command,
     yes_no,
 )
 
@@ -174,7 +174,8 @@ def project_folder(context, slug: str) -> str:
     """
     refuse(table_problems(offered()), TEMPLATE_BROKEN)
     answers = context["cookiecutter"]
-    refuse(problems(answers), ANSWERS_REFUSED, again=rerun_command(answers))
+    found = problems(answers)
+    refuse(found, ANSWERS_REFUSED, again=ask_again(answers, found))
     if isinstance(answers.get("_output_dir"), str):
         remove_if_interrupted(Path(answers["_output_dir"], slug))
     return slug
@@ -287,18 +288,15 @@ TEMPLATE_BROKEN = (
 )
 
 
-def refuse(found: list[tuple[str, str]], closing: str, again: str | None = None) -> None:
-    """Print each problem as one ERROR: line, and `again`, the command that asks every
-    question again, and stop the bake with `closing` (one of the messages above), if there
-    is any problem."""
+def refuse(found: list[tuple[str, ...]], closing: str, again: str | None = None) -> None:
+    """Print each problem, (field, message[, fix]), as one ERROR: line, then `again` (how to
+    be asked again, answer_checks.ask_again), and stop the bake with `closing` (one of the
+    messages above), if there is any problem."""
     if found:
-        for _field, message in found:
-            print(f"ERROR: {message}", file=sys.stderr)
+        for problem in found:
+            print(f"ERROR: {problem[1]}", file=sys.stderr)
         if again:
-            print(
-                f"To be asked again, with every answer you gave as its default:\n  {again}",
-                file=sys.stderr,
-            )
+            print(again, file=sys.stderr)
         raise FailedHookException(closing.format(count=len(found)))
 
 

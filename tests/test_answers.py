@@ -802,37 +802,128 @@ def test_a_refused_slug_leaves_no_folder_anywhere(slug, tmp_path, capfd):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+ASKED_AGAIN = "To be asked again, with every answer you gave as its default:"
+ASKED_AGAIN_FIXED = (
+    "To be asked again, with the fixes offered above and every other answer you gave as its "
+    "default:"
+)
+NO_INPUT = "Add --no-input to bake with those answers without being asked."
+
+
+def asked_again(tmp_path, capfd, **answers) -> tuple[str, list[str], list[str]]:
+    """A refused bake's header of the command that asks again, the command's words after
+    the template's address, and the lines after the command."""
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, **answers)
+    lines = capfd.readouterr().err.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if line in (ASKED_AGAIN, ASKED_AGAIN_FIXED)]
+    words = shlex.split(lines[at + 1])
+    assert words[:2] == ["cookiecutter", str(ROOT)]
+    return lines[at], words[2:], lines[at + 2 :]
+
+
 def test_a_refusal_prints_the_command_that_asks_again_with_every_answer_given(tmp_path, capfd):
     given = {
-        "project_slug": "Hello-Service",
+        "project_slug": "my-service",
         "description": "It's a {{ test }}",
         "docker_level": LEVELS[-1],
         "use_pre_commit": False,
     }
-    with pytest.raises(FailedHookException):
-        bake_into(tmp_path, **given)
-    lines = capfd.readouterr().err.splitlines()
+    header, words, _ = asked_again(tmp_path, capfd, **given)
 
-    command = lines[
-        lines.index("To be asked again, with every answer you gave as its default:") + 1
-    ]
-    words = shlex.split(command)
-    assert words[:2] == ["cookiecutter", str(ROOT)]
-    assert sorted(words[2:]) == sorted(
+    assert header == ASKED_AGAIN  # no fix is offered for a description
+    assert sorted(words) == sorted(
         [*(f"{key}={value}" for key, value in given.items() if key != "use_pre_commit"),
          "use_pre_commit=no"]
     )  # fmt: skip
 
 
 def test_the_command_that_asks_again_leaves_out_answers_the_template_would_offer(tmp_path, capfd):
-    with pytest.raises(FailedHookException):
-        bake_into(tmp_path, description="{{ x }}")
-    lines = capfd.readouterr().err.splitlines()
+    assert asked_again(tmp_path, capfd, description="{{ x }}")[1] == ["description={{ x }}"]
 
-    command = lines[
-        lines.index("To be asked again, with every answer you gave as its default:") + 1
-    ]
-    assert shlex.split(command)[2:] == ["description={{ x }}"]
+
+def test_the_command_that_asks_again_gives_each_fix_offered_in_place_of_the_refused_answer(
+    tmp_path, capfd
+):
+    header, words, _ = asked_again(
+        tmp_path, capfd, project_slug="My_Service", author_email=" ada@example.org"
+    )
+
+    assert header == ASKED_AGAIN_FIXED
+    assert sorted(words) == ["author_email=ada@example.org", "project_slug=my-service"]
+
+
+def test_where_every_refused_answer_has_a_fix_the_command_bakes_with_no_input(tmp_path, capfd):
+    # The package name made from the slug is made again from the fixed one
+    _, words, after = asked_again(tmp_path, capfd, project_name="1st Service")
+
+    assert words == ["project_name=1st Service", "project_slug=service-1st"]
+    assert after[0] == NO_INPUT
+    baked = bake_into(tmp_path / "again", **dict(word.split("=", 1) for word in words))
+    assert baked.name == "service-1st"
+
+
+def test_a_package_name_made_from_the_slug_gets_its_fix_in_the_command(tmp_path, capfd):
+    _, words, after = asked_again(tmp_path, capfd, project_slug="class")
+
+    assert words == ["project_slug=class", "package_name=class_service"]
+    assert after[0] == NO_INPUT
+
+
+# The template's default answers, as cookiecutter gives them: a choice's first, names made
+DEFAULTS = {
+    **{key: value[0] if isinstance(value, list) and not key.startswith("_") else value
+       for key, value in COOKIECUTTER.items() if key != "__prompts__"},
+    "project_slug": "hello-service",
+    "package_name": "hello_service",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "given", "fix"),
+    [
+        ("project_slug", "My_Service", "my-service"),
+        ("project_slug", "kube-system", "app-kube-system"),
+        ("project_slug", "con", "con-service"),
+        ("package_name", "My-Pkg", "my_pkg"),
+        ("package_name", "class", "class_service"),
+        ("package_name", "json", "json_service"),
+        ("author_email", " ada@example.org", "ada@example.org"),
+        ("author_email", "mailto:ada@example.org", "ada@example.org"),
+        ("author_email", "Ada <ada@example.org>", "ada@example.org"),
+        ("author_email", "ada@example.org; bob@example.org", "ada@example.org"),
+        ("author_name", "Doe, Jane", "Jane Doe"),
+        ("author_name", "Jane <Doe", "Jane Doe"),
+        ("author_name", "\u200b", ""),
+    ],
+)
+def test_a_refusal_offers_the_fix_it_makes_of_the_answer(field, given, fix):
+    (problem,) = answer_checks.answer_problems({**DEFAULTS, field: given})
+    assert (problem.field, problem.fix) == (field, fix)
+    assert repr(fix) in problem.message or f"={fix}" in problem.message or fix == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "given"),
+    [
+        ("project_name", "\u200b"),
+        ("description", "{{ x }}"),
+        ("package_name", "9"),
+        ("author_email", "ada"),
+        ("author_email", "<>"),
+        ("author_name", "<>"),
+    ],
+)
+def test_a_refusal_offers_no_fix_where_only_the_user_can_say(field, given):
+    (problem,) = answer_checks.answer_problems({**DEFAULTS, field: given})
+    assert (problem.field, problem.fix) == (field, None)
+
+
+def test_where_a_refused_answer_has_no_fix_no_input_is_not_offered(tmp_path, capfd):
+    _, words, after = asked_again(tmp_path, capfd, project_slug="My_Service", description="{{ x }}")
+
+    assert "project_slug=my-service" in words
+    assert NO_INPUT not in after
 
 
 def test_the_command_that_asks_again_quotes_the_templates_address():

@@ -279,9 +279,9 @@ def test_a_package_named_like_a_folder_git_ignores_is_refused(package, tmp_path,
 )
 def test_under_cruft_a_refused_slug_comes_with_the_names_cruft_must_be_given(recorded):
     # cruft renders with the recorded answers, package_name included, and adds _commit
-    ((key, message),) = answer_checks.name_problems({**recorded, "_commit": "0" * 40})
+    (problem,) = answer_checks.name_problems({**recorded, "_commit": "0" * 40})
 
-    assert key == "project_slug"
-    (names,) = re.findall(r"--variables-to-update '(\{.*?\})'", message)
+    assert problem.field == "project_slug"
+    (names,) = re.findall(r"--variables-to-update '(\{.*?\})'", problem.message)
     fixed = {**recorded, **json.loads(names), "_commit": "0" * 40}
     assert list(answer_checks.name_problems(fixed)) == []
