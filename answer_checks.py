@@ -85,11 +85,13 @@ def reserved_names() -> dict:
 class Problem(NamedTuple):
     """An answer that cannot be baked: its field, the ERROR: line that names it, the value
     and why, and the value the line offers instead, where one follows from the answer
-    (None where only the user can say what it should be)."""
+    (None where only the user can say what it should be), and any it offers for other
+    answers as (field, value) pairs."""
 
     field: str
     message: str
     fix: str | None = None
+    also: tuple[tuple[str, str], ...] = ()  # fixes it offers for other answers
 
 
 # Every prompt of cookiecutter.json is of one of these kinds, each with its checks below
@@ -322,7 +324,11 @@ def ask_again(answers: dict, found: list[Problem]) -> str | None:
     and, where those answers would bake as they are, that --no-input bakes them. None where
     nothing was refused, or no command can be given (rerun_command)."""
     fixes = {problem.field: problem.fix for problem in found if problem.fix is not None}
-    command = rerun_command(answers, fixes) if found else None
+    for problem in found:  # fixes of other answers that a problem offers too
+        fixes = {**dict(problem.also), **fixes}
+    path = config_file() if found else None
+    defaults = config_defaults(path) if path is not None else {}
+    command = rerun_command(answers, fixes, defaults) if found else None
     if command is None:
         return None
     if not fixes:
@@ -339,16 +345,18 @@ def ask_again(answers: dict, found: list[Problem]) -> str | None:
     return text
 
 
-def rerun_command(answers: dict, fixes: dict | None = None) -> str | None:
+def rerun_command(
+    answers: dict, fixes: dict | None = None, defaults: dict | None = None
+) -> str | None:
     """The cookiecutter command that asks every question again, with each answer given (or
-    its fix, from `fixes`) as its default: every one that differs from what the template
-    would offer by itself, as key=value after the template's address. None without that
-    address, and under cruft (which adds _commit), which asks nothing: its refusals give
-    --variables-to-update."""
+    its fix, from `fixes`) as its default: every one that differs from what would be offered
+    without it (the config file's default_context, `defaults`, before the template's own),
+    as key=value after the template's address. None without that address, and under cruft
+    (which adds _commit), which asks nothing: its refusals give --variables-to-update."""
     template = answers.get("_template")
     if not isinstance(template, str) or not template or "_commit" in answers:
         return None
-    fixes = fixes or {}
+    fixes, defaults = fixes or {}, defaults or {}
     given = []
     for key, default in offered().items():
         if key.startswith("_") or key not in answers:
@@ -358,9 +366,12 @@ def rerun_command(answers: dict, fixes: dict | None = None) -> str | None:
             default = default[0]
         if key == "project_slug" and isinstance(answers["project_name"], str):
             default = default_slug(answers["project_name"])
+        default = defaults.get(key, default)
         if key == "package_name" and made_from_slug(answers) and key not in fixes:
             continue
-        if value == default or (isinstance(default, bool) and yes_no(value) is default):
+        if key in YES_NO and yes_no(value) is not None and yes_no(value) is yes_no(default):
+            continue
+        if value == default and type(value) is type(default):
             continue
         text = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
         given.append(shlex.quote(f"{key}={text}"))
@@ -404,8 +415,10 @@ def name_problems(answers):
         else ""
     )
     if len(package) > MAX_NAME or not PACKAGE.fullmatch(package):
-        # The name in lowercase, with '_' for what an identifier cannot hold
-        fix = re.sub(r"[^a-z0-9]+", "_", package.lower()).strip("_")
+        # The name in lowercase ASCII (accents dropped), with '_' for what an identifier
+        # cannot hold
+        ascii_name = unicodedata.normalize("NFKD", package).encode("ascii", "ignore").decode()
+        fix = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
         fix = fix if acceptable_package(fix) else None
         yield Problem(
             "package_name",
@@ -553,8 +566,12 @@ def shadowed(package):
 def metadata_problems(answers):
     problem = email_problem(answers["author_email"])
     if problem:
-        why, fix = problem
-        yield Problem("author_email", f"author_email {answers['author_email']!r} {why}", fix)
+        why, fix, name = problem
+        # The name of 'Name <address>' where no author_name was given (or the template's)
+        unnamed = answers["author_name"].strip() in ("", offered()["author_name"])
+        also = (("author_name", name),) if name and unnamed else ()
+        message = f"author_email {answers['author_email']!r} {why}"
+        yield Problem("author_email", message, fix, also)
     problem = author_name_problem(answers["author_name"])
     if problem:
         why, fix = problem
@@ -565,24 +582,28 @@ def metadata_problems(answers):
         yield ("project_name", f"project_name {shown}. Give it a name, e.g. 'Hello Service'.")
 
 
-def email_problem(email: str) -> tuple[str, str | None] | None:
+def email_problem(email: str) -> tuple[str, str | None, str | None] | None:
     """What keeps `email` from being one plain address, the first thing wrong only, with
-    the fix, and the address it offers (None where it offers none); None for an address."""
+    the fix; the address it offers (None where it offers none); and the name it holds, as
+    in 'Name <address>'. None for an address."""
     if not email.strip():
-        return "is empty. Give one, in the form name@example.com.", None
+        return "is empty. Give one, in the form name@example.com.", None, None
     if email != email.strip():
-        return f"has spaces around it. Give it without them: {email.strip()!r}.", email.strip()
+        fix = settled_email(email.strip())
+        offer = f": {fix!r}" if fix else ""
+        return f"has spaces around it. Give it without them{offer}.", fix, None
     if email.lower().startswith("mailto:"):
-        alone = email[7:]
-        return f"starts with 'mailto:', which links use. Give the address alone: {alone!r}.", alone
+        fix = settled_email(email[7:])
+        offer = f": {fix!r}" if fix else ""
+        return f"starts with 'mailto:', which links use. Give the address alone{offer}.", fix, None
     if "<" in email or ">" in email:
-        address = re.fullmatch(r"[^<>]*<([^<>]*)>", email)
-        if address and EMAIL.fullmatch(address.group(1)):
-            alone = address.group(1)
+        parts = re.fullmatch(r"([^<>]*)<([^<>]*)>", email)
+        if parts and EMAIL.fullmatch(parts.group(2)):
+            alone, name = parts.group(2), " ".join(parts.group(1).strip(" \"'").split())
             why = f"holds a name and an address. Give the address alone, {alone!r}, and the "
-            return why + "name as author_name.", alone
+            return why + "name as author_name.", alone, name or None
         why = "holds '<' or '>', which end the address in 'Name <address>' (the image's "
-        return why + "authors label). Use the form name@example.com.", None
+        return why + "authors label). Use the form name@example.com.", None, None
     if separators := sorted(set(re.findall(r"[\s,;]", email))):
         named = " and ".join("a space" if char.isspace() else repr(char) for char in separators)
         addresses = [part for part in re.split(r"[\s,;]+", email) if EMAIL.fullmatch(part)]
@@ -592,10 +613,17 @@ def email_problem(email: str) -> tuple[str, str | None] | None:
             f"holds {named}, which a package's Author-email field reads as more than one "
             f"address. Give one address, {example}."
         )
-        return why, first
+        return why, first, None
     if not EMAIL.fullmatch(email):
-        return "is not an e-mail address. Use the form name@example.com.", None
+        return "is not an e-mail address. Use the form name@example.com.", None, None
     return None
+
+
+def settled_email(email: str) -> str | None:
+    """`email` where it is one plain address; else the address its own refusal offers,
+    settled the same way; None where none is offered."""
+    problem = email_problem(email)
+    return email if problem is None else problem[1]
 
 
 def author_name_problem(name: str) -> tuple[str, str | None] | None:
@@ -604,7 +632,7 @@ def author_name_problem(name: str) -> tuple[str, str | None] | None:
     is left); None for a name, or for none (blank)."""
     if "<" in name or ">" in name:
         # The name without an <address> part and without the other brackets
-        alone = " ".join(re.sub(r"<[^<>]*@[^<>]*>|[<>]", " ", name).split()) or None
+        alone = settled_name(" ".join(re.sub(r"<[^<>]*@[^<>]*>|[<>]", " ", name).split()))
         why = (
             f"{name!r} holds '<' or '>', which Poetry reads as marking an e-mail address "
             f"('Name <address>'). Give the name alone, e.g. {alone or 'Jane Doe'!r}."
@@ -614,8 +642,9 @@ def author_name_problem(name: str) -> tuple[str, str | None] | None:
         # "Doe, Jane" (a surname first) reads "Jane Doe"; "Jane Doe, PhD" keeps its order
         last, _, first = name.partition(",")
         swapped = len(last.split()) == 1 and "," not in first and first.strip()
-        alone = " ".join((f"{first} {last}" if swapped else name.replace(",", " ")).split())
-        alone = alone or None
+        alone = settled_name(
+            " ".join((f"{first} {last}" if swapped else name.replace(",", " ")).split())
+        )
         why = (
             f"{name!r} holds ',', which a package's Author field reads as a list of names "
             f"(pyproject.toml's rules forbid it in a name). Give it without, e.g. "
@@ -629,6 +658,14 @@ def author_name_problem(name: str) -> tuple[str, str | None] | None:
         )
         return why, ""
     return None
+
+
+def settled_name(name: str) -> str | None:
+    """`name` where it can name the author, else the name its own refusal offers, settled
+    the same way; None where that leaves no name, or one with Jinja's markers."""
+    problem = author_name_problem(name)
+    name = name if problem is None else problem[1]
+    return name if name and name.strip() and not JINJA.search(name) else None
 
 
 def code_points(text: str) -> str:

@@ -892,9 +892,13 @@ DEFAULTS = {
         ("author_email", "mailto:ada@example.org", "ada@example.org"),
         ("author_email", "Ada <ada@example.org>", "ada@example.org"),
         ("author_email", "ada@example.org; bob@example.org", "ada@example.org"),
+        ("author_email", "mailto: ada@example.org", "ada@example.org"),
+        ("author_email", " mailto:ada@example.org", "ada@example.org"),
         ("author_name", "Doe, Jane", "Jane Doe"),
         ("author_name", "Jane <Doe", "Jane Doe"),
+        ("author_name", "Jane Doe <ada@example.org>, PhD", "Jane Doe PhD"),
         ("author_name", "\u200b", ""),
+        ("package_name", "Über", "uber"),
     ],
 )
 def test_a_refusal_offers_the_fix_it_makes_of_the_answer(field, given, fix):
@@ -912,11 +916,29 @@ def test_a_refusal_offers_the_fix_it_makes_of_the_answer(field, given, fix):
         ("author_email", "ada"),
         ("author_email", "<>"),
         ("author_name", "<>"),
+        ("author_name", "\u200b,"),
     ],
 )
 def test_a_refusal_offers_no_fix_where_only_the_user_can_say(field, given):
     (problem,) = answer_checks.answer_problems({**DEFAULTS, field: given})
     assert (problem.field, problem.fix) == (field, None)
+
+
+def test_the_name_in_an_address_becomes_the_author_name_where_none_was_given(tmp_path, capfd):
+    _, words, _ = asked_again(tmp_path, capfd, author_email='"Ada L" <ada@example.org>')
+    assert sorted(words) == ["author_email=ada@example.org", "author_name=Ada L"]
+
+
+def test_the_command_that_asks_again_gives_a_fix_the_config_file_would_override(
+    tmp_path, capfd, monkeypatch
+):
+    # The fix is the template's default, which the config file's default_context replaces
+    config = config_with(tmp_path, author_email="mailto:jane@example.com", author_name="Bob")
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config))
+    _, words, after = asked_again(tmp_path / "out", capfd, author_name="Jane Doe")
+
+    assert sorted(words) == ["author_email=jane@example.com", "author_name=Jane Doe"]
+    assert after[0] == NO_INPUT
 
 
 def test_where_a_refused_answer_has_no_fix_no_input_is_not_offered(tmp_path, capfd):
