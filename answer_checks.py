@@ -269,7 +269,7 @@ def made_from_slug(answers) -> bool:
     return isinstance(slug, str) and answers["package_name"] == slug.replace("-", "_")
 
 
-def slug_problem(slug: str, name: str) -> Problem:
+def slug_problem(slug: str, name: str, naming_package: bool = False) -> Problem:
     """Why the slug is refused; one made from the project name says so; and a fix."""
     rule = (
         f"is not a valid Docker image, Compose project and Kubernetes name: at most "
@@ -277,14 +277,16 @@ def slug_problem(slug: str, name: str) -> Problem:
         "with a letter."
     )
     if slug != default_slug(name):
-        fix = offered_slug(slug, f"app-{slug}")
+        fix = offered_slug(slug, f"app-{slug}", naming_package=naming_package)
         return Problem(
             "project_slug", f"project_slug {slug!r} {rule} Use one such as {fix!r}.", fix
         )
     # Made from the name: only a leading digit or the length can be wrong
     words = slug.split("-")
     lead = next((i for i, word in enumerate(words) if word[0].isalpha()), len(words))
-    fix = offered_slug("-".join(words[lead:] + words[:lead]), f"app-{slug}")
+    fix = offered_slug(
+        "-".join(words[lead:] + words[:lead]), f"app-{slug}", naming_package=naming_package
+    )
     message = (
         f"project_slug {slug!r} (the slug of project_name {name!r}) {rule} Give project_slug "
         f"yourself, e.g. project_slug={fix}."
@@ -303,11 +305,18 @@ def acceptable_slug(slug: str) -> bool:
     )
 
 
-def offered_slug(*candidates: str) -> str:
+def offered_slug(*candidates: str, naming_package: bool = False) -> str:
     """A slug to offer in a refusal: the first candidate, as a slug, that every check of
-    project_slug accepts."""
+    project_slug accepts, and where the package name is made from the slug
+    (`naming_package`), every check of package_name too."""
     made = (default_slug(candidate) for candidate in candidates)
-    return next((slug for slug in made if acceptable_slug(slug)), "hello-service")
+    fit = (
+        slug
+        for slug in made
+        if acceptable_slug(slug)
+        and (not naming_package or acceptable_package(slug.replace("-", "_")))
+    )
+    return next(fit, "hello-service")
 
 
 def default_slug(name: str) -> str:
@@ -394,7 +403,7 @@ def name_problems(answers):
             ),
         )
     elif not form_ok:
-        yield slug_problem(slug, answers["project_name"])
+        yield slug_problem(slug, answers["project_name"], made_from_slug(answers))
     package = answers["package_name"]
     derived = made_from_slug(answers)
     if reserved:
@@ -500,7 +509,7 @@ def reserved_slug_problem(slug: str, name: str, answers: dict) -> Problem:
         "with kube-, and OpenShift's openshift and openshift-*): deploy/kubernetes/ names the "
         "project's namespace after the slug, and applying it would change that namespace's "
         "security labels.",
-        offered_slug(f"app-{slug}"),
+        offered_slug(f"app-{slug}", naming_package=made_from_slug(answers)),
     )
 
 
@@ -513,7 +522,7 @@ def installed_slug_problem(slug: str, name: str, answers: dict) -> Problem:
         "is the name of a package installed next to the project (one of the shipped "
         "poetry.lock's, or pip, setuptools or wheel): the project's own package takes its "
         "name from the slug, and installing it would replace that one.",
-        offered_slug(f"{slug}-service"),
+        offered_slug(f"{slug}-service", naming_package=made_from_slug(answers)),
     )
 
 

@@ -863,6 +863,15 @@ def test_where_every_refused_answer_has_a_fix_the_command_bakes_with_no_input(tm
     assert baked.name == "service-1st"
 
 
+@pytest.mark.parametrize("slug", ["Json", "Type", "Dockerfile"])
+def test_a_slug_offered_makes_a_package_name_that_is_not_refused(slug):
+    (problem,) = answer_checks.answer_problems(
+        {**DEFAULTS, "project_slug": slug, "package_name": slug.replace("-", "_")}
+    )
+    assert problem.field == "project_slug"
+    assert answer_checks.acceptable_package(problem.fix.replace("-", "_")), problem.fix
+
+
 def test_a_package_name_made_from_the_slug_gets_its_fix_in_the_command(tmp_path, capfd):
     _, words, after = asked_again(tmp_path, capfd, project_slug="class")
 
