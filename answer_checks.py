@@ -332,12 +332,13 @@ def ask_again(answers: dict, found: list[Problem]) -> str | None:
     question again, with the fixes the lines offer and every other answer given as defaults,
     and, where those answers would bake as they are, that --no-input bakes them. None where
     nothing was refused, or no command can be given (rerun_command)."""
-    fixes = {problem.field: problem.fix for problem in found if problem.fix is not None}
-    for problem in found:  # fixes of other answers that a problem offers too
-        fixes = {**dict(problem.also), **fixes}
-    path = config_file() if found else None
-    defaults = config_defaults(path) if path is not None else {}
-    command = rerun_command(answers, fixes, defaults) if found else None
+    if not found:
+        return None
+    # A problem's own fix first, then the fixes it offers for other answers
+    also = {field: fix for problem in found for field, fix in problem.also}
+    fixes = {**also, **{problem.field: problem.fix for problem in found if problem.fix is not None}}
+    path = config_file()
+    command = rerun_command(answers, fixes, config_defaults(path) if path is not None else {})
     if command is None:
         return None
     if not fixes:
@@ -402,10 +403,10 @@ def name_problems(answers):
                 + ". Give one, e.g. project_slug=hello-service."
             ),
         )
-    elif not form_ok:
-        yield slug_problem(slug, answers["project_name"], made_from_slug(answers))
     package = answers["package_name"]
     derived = made_from_slug(answers)
+    if slug and not form_ok:
+        yield slug_problem(slug, answers["project_name"], derived)
     if reserved:
         yield reserved_slug_problem(slug, answers["project_name"], answers)
     elif form_ok and slug in reserved_names()["distributions"]:
@@ -463,7 +464,7 @@ def package_problem(package: str) -> str | None:
         # Every offered Python's keywords and soft keywords, not only the running one's
         return "is a Python keyword (or soft keyword) in one of the Python versions offered."
     if WINDOWS_DEVICE.fullmatch(package):
-        return windows_device("", "").strip()
+        return WINDOWS_DEVICE_REASON
     if clash := shadowed(package):
         return f"would shadow {clash}."
     if twin := case_twin(package):
@@ -542,11 +543,14 @@ def slug_refusal(slug: str, name: str, answers: dict, why: str, fix: str) -> Pro
     return Problem("project_slug", message, fix)
 
 
+WINDOWS_DEVICE_REASON = (
+    "is a device name on Windows (like con, nul or com1), which no folder there can have: "
+    "the project could not be cloned or baked there."
+)
+
+
 def windows_device(named: str, fix: str) -> str:
-    return (
-        f"{named} is a device name on Windows (like con, nul or com1), which no folder there "
-        f"can have: the project could not be cloned or baked there. {fix}"
-    )
+    return f"{named} {WINDOWS_DEVICE_REASON} {fix}"
 
 
 def case_twin(package):
