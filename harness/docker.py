@@ -153,7 +153,8 @@ class Compose:
 
     An override file, written to `scratch` (outside the build context),
     publishes every service on an ephemeral loopback port, so runs never
-    collide; `build_args` adds build arguments to every service.
+    collide (or on ports fixed beforehand: `fix_ports`); `build_args` adds build
+    arguments to every service.
     """
 
     def __init__(
@@ -168,7 +169,9 @@ class Compose:
         self.name = name or f"pdt-{uuid.uuid4().hex[:10]}"
         self.project_dir = project_dir
         self.services = list(yaml.safe_load((project_dir / "compose.yaml").read_text())["services"])
-        override = write_override(self.services, scratch, build_args or {})
+        self.build_args = build_args or {}
+        override = write_override(self.services, scratch, self.build_args)
+        self.override = override
         self.base = [
             *command,
             "--project-name", self.name,
@@ -200,14 +203,28 @@ class Compose:
         """The loopback port the override published the service's port 8000 on."""
         return int(self("port", service, CONTAINER_PORT).strip().rsplit(":", 1)[1])
 
+    def fix_ports(self) -> dict[str, int]:
+        """From the next `up` on, publish each service on a loopback port chosen now:
+        its port is known before `up` returns, with no `docker compose port` to ask."""
+        ports: dict[str, int] = {}
+        while len(set(ports.values())) < len(self.services):
+            ports = {service: free_port() for service in self.services}
+        write_override(self.services, self.override.parent, self.build_args, ports)
+        return ports
+
     def container(self, service: str) -> str:
         return self("ps", "--quiet", service).strip()
 
 
-def write_override(services: list[str], folder: Path, build_args: dict[str, str]) -> Path:
+def write_override(
+    services: list[str], folder: Path, build_args: dict[str, str], ports: dict[str, int] | None = None
+) -> Path:
+    """The override file: every service published on loopback, on its port in `ports`
+    or else an ephemeral one, with `build_args`."""
     lines = ["services:"]
     for name in services:
-        lines += [f"  {name}:", "    ports: !override", f'      - "127.0.0.1::{CONTAINER_PORT}"']
+        published = (ports or {}).get(name, "")
+        lines += [f"  {name}:", "    ports: !override", f'      - "127.0.0.1:{published}:{CONTAINER_PORT}"']
         if build_args:
             lines += ["    build:", "      args:"]
             lines += [f'        {key}: "{value}"' for key, value in build_args.items()]

@@ -70,7 +70,7 @@ DOCS = ROOT / "docs"
 NUMBERS = (
     ("--repetitions", int, 3, 1, "runs of every subject; medians and min-max are over these"),
     ("--load-seconds", float, 10, 0.1, "how long GET / is loaded in each run"),
-    ("--start-stop-cycles", int, 5, 1, "`up` to first answer and `down` per run, their median"),
+    ("--start-stop-cycles", int, 10, 1, "`up` to first answer and `down` per run, their median"),
     ("--concurrency", int, 20, 1, "connections open at once during the load"),
 )
 """The numeric options: flag, type, default, least value and what it sets."""
