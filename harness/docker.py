@@ -217,14 +217,17 @@ class Compose:
 
 
 def write_override(
-    services: list[str], folder: Path, build_args: dict[str, str], ports: dict[str, int] | None = None
+    services: list[str],
+    folder: Path,
+    build_args: dict[str, str],
+    ports: dict[str, int] | None = None,
 ) -> Path:
     """The override file: every service published on loopback, on its port in `ports`
     or else an ephemeral one, with `build_args`."""
     lines = ["services:"]
     for name in services:
-        published = (ports or {}).get(name, "")
-        lines += [f"  {name}:", "    ports: !override", f'      - "127.0.0.1:{published}:{CONTAINER_PORT}"']
+        published = f"127.0.0.1:{(ports or {}).get(name, '')}:{CONTAINER_PORT}"
+        lines += [f"  {name}:", "    ports: !override", f'      - "{published}"']
         if build_args:
             lines += ["    build:", "      args:"]
             lines += [f'        {key}: "{value}"' for key, value in build_args.items()]
