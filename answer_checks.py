@@ -50,7 +50,6 @@ TOO_OLD = host_problem()
 if TOO_OLD:
     raise ImportError(TOO_OLD)
 
-import itertools  # noqa: E402
 import json  # noqa: E402
 import locale  # noqa: E402
 import os  # noqa: E402
@@ -184,11 +183,11 @@ def free_text_problems(answers):
     for field in ONE_LINE:
         value = answers[field]
         if not isinstance(value, str):
-            yield field, not_text(field, value)
+            yield Problem(field, not_text(field, value))
             continue
         raw = undecoded(value)
         if raw is not None:
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} {raw!r} is not text in this terminal's encoding "
@@ -199,7 +198,7 @@ def free_text_problems(answers):
             continue
         bad = line_breaking(value)
         if bad:
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} {value!r} holds control, line-break or byte-order-mark "
@@ -212,7 +211,7 @@ def length_problems(answers):
     for field in ONE_LINE:
         value = answers[field]
         if len(value) > (limit := MAX_TEXT[field])[0]:
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} {value[:40] + '...'!r} is {len(value):,} characters long, more than "
@@ -227,7 +226,7 @@ def template_marker_problems(answers):
     for field in ONE_LINE:
         value = answers[field]
         if JINJA.search(value):
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} {value!r} holds '{{{{', '{{%' or '{{#'. Cookiecutter and cruft "
@@ -267,6 +266,12 @@ def made_from_slug(answers) -> bool:
     """Whether the package name is the one cookiecutter.json makes of the slug."""
     slug = answers["project_slug"]
     return isinstance(slug, str) and answers["package_name"] == slug.replace("-", "_")
+
+
+def follows_slug(answers, fixes) -> bool:
+    """Whether a bake with `fixes` makes the package name again, of the slug it is given:
+    where the package name was made from the slug, and no fix is offered for it."""
+    return made_from_slug(answers) and "package_name" not in fixes
 
 
 def slug_problem(slug: str, name: str, naming_package: bool = False) -> Problem:
@@ -344,7 +349,7 @@ def ask_again(answers: dict, found: list[Problem]) -> str | None:
     if not fixes:
         return f"To be asked again, with every answer you gave as its default:\n  {command}"
     fixed = {**answers, **fixes}
-    if made_from_slug(answers) and "package_name" not in fixes:  # made from the new slug
+    if follows_slug(answers, fixes):
         fixed["package_name"] = str(fixed["project_slug"]).replace("-", "_")
     text = (
         "To be asked again, with the fixes offered above and every other answer you gave as "
@@ -377,8 +382,8 @@ def rerun_command(
         if key == "project_slug" and isinstance(answers["project_name"], str):
             default = default_slug(answers["project_name"])
         default = defaults.get(key, default)
-        if key == "package_name" and made_from_slug(answers) and key not in fixes:
-            continue
+        if key == "package_name" and follows_slug(answers, fixes):
+            continue  # the bake makes it again, of the slug it is given
         if key in YES_NO and yes_no(value) is not None and yes_no(value) is yes_no(default):
             continue
         if value == default and type(value) is type(default):
@@ -395,7 +400,7 @@ def name_problems(answers):
     slug_ok = acceptable_slug(slug)
     if not slug:
         made = not default_slug(answers["project_name"])  # else it was given empty
-        yield (
+        yield Problem(
             "project_slug",
             (
                 "project_slug is empty"
@@ -592,7 +597,8 @@ def metadata_problems(answers):
     name = answers["project_name"]
     if shows_nothing(name):
         shown = f"({code_points(name)}) shows nothing" if name.strip() else "is empty"
-        yield ("project_name", f"project_name {shown}. Give it a name, e.g. 'Hello Service'.")
+        message = f"project_name {shown}. Give it a name, e.g. 'Hello Service'."
+        yield Problem("project_name", message)
 
 
 def email_problem(email: str) -> tuple[str, str | None, str | None] | None:
@@ -706,7 +712,7 @@ def choice_problems(answers):
     template = offered()
     for field in CHOICES:
         if answers[field] not in template[field]:
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} {answers[field]!r} is not offered. Use one of: "
@@ -715,7 +721,7 @@ def choice_problems(answers):
             )
     for field in YES_NO:
         if yes_no(answers[field]) is None:
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} {answers[field]!r} is neither yes nor no. "
@@ -724,7 +730,7 @@ def choice_problems(answers):
             )
     # As JSON, so that 10001.0 is not 10001, nor 1 True
     if as_json(answers["_levels"]) != as_json(template["_levels"]):
-        yield (
+        yield Problem(
             "_levels",
             (
                 "_levels is not this template's (a replay file from another version?). "
@@ -732,7 +738,7 @@ def choice_problems(answers):
             ),
         )
     if answers["_extensions"] != template["_extensions"]:
-        yield (
+        yield Problem(
             "_extensions",
             (
                 f"_extensions {answers['_extensions']!r} is not this template's "
@@ -740,7 +746,7 @@ def choice_problems(answers):
             ),
         )
     if answers.get("_new_lines") != template["_new_lines"]:
-        yield (
+        yield Problem(
             "_new_lines",
             (
                 f"_new_lines {answers.get('_new_lines')!r} is not this template's "
@@ -752,7 +758,7 @@ def choice_problems(answers):
     unknown = sorted(key for key in answers if key.startswith("_") and key not in template)
     unknown = [key for key in unknown if key not in BOOKKEEPING]
     if unknown:
-        yield (
+        yield Problem(
             unknown[0],
             (
                 f"{', '.join(unknown)}: not this template's private data, nor what cookiecutter "
@@ -762,7 +768,7 @@ def choice_problems(answers):
     for table in ("_tools", "_actions"):
         missing = sorted(set(template[table]) - set(answers[table]))
         if missing:
-            yield (
+            yield Problem(
                 f"{table}.{missing[0]}",
                 (
                     f"{table} has no {', '.join(missing)}, which this template's files use "
@@ -772,13 +778,13 @@ def choice_problems(answers):
             )
     for tool, version in answers["_tools"].items():
         if not isinstance(version, str) or not VERSION.fullmatch(version):
-            yield (
+            yield Problem(
                 f"_tools.{tool}",
                 (f"_tools.{tool} {version!r} is not a release version such as '1.2.3'."),
             )
     for action, pin in answers["_actions"].items():
         if not isinstance(pin, str) or not ACTION.fullmatch(pin):
-            yield (
+            yield Problem(
                 f"_actions.{action}",
                 (
                     f"_actions.{action} {pin!r} is not a pinned action such as "
@@ -791,10 +797,10 @@ def shape_problems(answers):
     """Values of the wrong type, as a replay file can give them: text, a table of text."""
     for field in NAMES + CHOICES:
         if not isinstance(answers[field], str):
-            yield field, not_text(field, answers[field])
+            yield Problem(field, not_text(field, answers[field]))
     for field in ("_tools", "_actions"):
         if not isinstance(answers[field], dict):
-            yield (
+            yield Problem(
                 field,
                 (
                     f"{field} must be a table of names to text, not {answers[field]!r}. "
@@ -809,13 +815,9 @@ def problems(answers) -> list[Problem]:
 
 
 def answer_problems(answers) -> list[Problem]:
-    """Every answer that cannot be baked. The checks yield a Problem where they offer a
-    fix, and (field, message) where they do not."""
+    """Every answer that cannot be baked."""
     # Types and free text first: the other checks assume text on one line
-    found = [
-        Problem(*problem)
-        for problem in itertools.chain(shape_problems(answers), free_text_problems(answers))
-    ]
+    found = [*shape_problems(answers), *free_text_problems(answers)]
     if found:
         return found
     checks = (
@@ -826,7 +828,7 @@ def answer_problems(answers) -> list[Problem]:
         choice_problems,
     )
     for check in checks:
-        found += [Problem(*problem) for problem in check(answers)]
+        found += check(answers)
     # A slug made from a refused project name: fixing the name fixes the slug too
     made = answers["project_slug"] == default_slug(answers["project_name"])
     if made and any(problem.field == "project_name" for problem in found):
@@ -834,7 +836,8 @@ def answer_problems(answers) -> list[Problem]:
     # In the order the questions are asked (a field asked nowhere, last)
     order = list(offered())
     return sorted(
-        found, key=lambda problem: order.index(problem[0]) if problem[0] in order else len(order)
+        found,
+        key=lambda problem: order.index(problem.field) if problem.field in order else len(order),
     )
 
 
