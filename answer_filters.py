@@ -34,6 +34,7 @@ from answer_checks import (
     LOCKS,
     PROJECT_FILES,
     TEMPLATE,
+    Problem,
     ask_again,
     line_breaking,
     offered,
@@ -221,7 +222,7 @@ def writing(frame) -> bool:
     return False
 
 
-def table_problems(template: dict) -> list[tuple[str, str]]:
+def table_problems(template: dict) -> list[Problem]:
     """What a template's table of level facts gets wrong: it needs a row for every level it
     offers, in every row every fact another row states, a `lock` that names a folder of
     templates/locks and a `suggested_move` that names an offered level. Given
@@ -229,13 +230,13 @@ def table_problems(template: dict) -> list[tuple[str, str]]:
     not offer is an answer problem (answer_checks), not a gap in the table."""
     table, levels = template["_levels"], template["docker_level"]
     found = [
-        ("_levels", f"cookiecutter.json: _levels has no row for the offered level {name!r}")
+        Problem("_levels", f"cookiecutter.json: _levels has no row for the offered level {name!r}")
         for name in levels
         if name not in table
     ]
     every = set().union(*map(set, table.values()))
     found += [
-        (
+        Problem(
             "_levels",
             f"cookiecutter.json: _levels[{name!r}] lacks {sorted(every - set(facts))}; "
             "every row states every fact",
@@ -249,7 +250,7 @@ def table_problems(template: dict) -> list[tuple[str, str]]:
         "suggested_move": levels,
     }
     return found + [
-        (
+        Problem(
             "_levels",
             f"cookiecutter.json: _levels[{name!r}] has {fact} {facts[fact]!r}, which is not "
             f"one of {allowed}",
@@ -288,13 +289,13 @@ TEMPLATE_BROKEN = (
 )
 
 
-def refuse(found: list[tuple[str, ...]], closing: str, again: str | None = None) -> None:
-    """Print each problem, (field, message[, fix]), as one ERROR: line, then `again` (how to
+def refuse(found: list[Problem], closing: str, again: str | None = None) -> None:
+    """Print each problem as one ERROR: line, then `again` (how to
     be asked again, answer_checks.ask_again), and stop the bake with `closing` (one of the
     messages above), if there is any problem."""
     if found:
         for problem in found:
-            print(f"ERROR: {problem[1]}", file=sys.stderr)
+            print(f"ERROR: {problem.message}", file=sys.stderr)
         if again:
             print(again, file=sys.stderr)
         raise FailedHookException(closing.format(count=len(found)))
@@ -522,7 +523,7 @@ class Answers:
     def __init__(self, environment):
         refuse(
             [
-                (
+                Problem(
                     "_jinja2_env_vars",
                     f"_jinja2_env_vars sets {name} to {getattr(environment, name)!r}: this "
                     f"template is written with Jinja's default {name} ({default!r}). Bake "

@@ -97,7 +97,7 @@ class Service:
     index_after_probe: int
     health_state: str
     load: Load
-    # each documented command run in this service's container (readme_commands), by its text:
+    # each documented command run in this service's container (documented_commands), by its text:
     # its exit code and what it printed, stdout and stderr together
     commands: dict[str, tuple[int, str]] = field(default_factory=dict)
 
@@ -170,13 +170,12 @@ class Compose:
         self.project_dir = project_dir
         self.services = list(yaml.safe_load((project_dir / "compose.yaml").read_text())["services"])
         self.build_args = build_args or {}
-        override = write_override(self.services, scratch, self.build_args)
-        self.override = override
+        self.override = write_override(self.services, scratch, self.build_args)
         self.base = [
             *command,
             "--project-name", self.name,
             "--file", str(project_dir / "compose.yaml"),
-            "--file", str(override),
+            "--file", str(self.override),
             *(["--file", str(extra_override)] if extra_override else []),
         ]  # fmt: skip
 
@@ -350,16 +349,16 @@ def image_size(container: str) -> int:
 # The documented commands that run in the server's container and end on their own: Flask's
 # routes, the control socket's workers and Python one-liners (not `shell`, `bash` or a bare
 # `python` prompt)
-README_COMMAND = re.compile(
+DOCUMENTED_COMMAND = re.compile(
     r"`docker compose exec server ((?:[^\s`]+ )*?"
     r"(?:flask --app [^\s`]+ routes|gunicornc -s [^`]+|python -c [^`]+))`"
 )
 
 
-def readme_commands(project: Path) -> list[str]:
+def documented_commands(project: Path) -> list[str]:
     """The commands a baked project's README and docs/docker.md run with `docker compose
     exec server`, in their order."""
-    return README_COMMAND.findall(pages_text(project))
+    return DOCUMENTED_COMMAND.findall(pages_text(project))
 
 
 def lifecycle(
@@ -373,7 +372,7 @@ def lifecycle(
     """`docker compose up --build` of a checkout only its owner can read, with stray
     files in it; exercise every service, `down`; what it all saw.
     bytecode: each probe lists what serving loads without current bytecode.
-    commands: shell words to run in every service's container (readme_commands)."""
+    commands: shell words to run in every service's container (documented_commands)."""
     drop_stray_files(project)
     make_private(project)
     compose = Compose(command, project, scratch, extra_override=write_secret(project, scratch))

@@ -141,8 +141,8 @@ def with_runtime_library_step(project: Path) -> str:
     """The project's Dockerfile with docs/docker.md's two edits for a system library made
     where it says: its first block, a step right after the `system` stage's `FROM`, and
     its second, the `runtime_files.py` line with the package named at its end."""
-    readme = (project / "docs" / "docker.md").read_text(encoding="utf-8")
-    section = readme[readme.index(RUNTIME_LIBRARY_HEADING) :]
+    page = (project / "docs" / "docker.md").read_text(encoding="utf-8")
+    section = page[page.index(RUNTIME_LIBRARY_HEADING) :]
     step, named = [block.split("```", 1)[0] for block in section.split("```dockerfile\n")[1:3]]
     dockerfile = (project / "Dockerfile").read_text()
     (system,) = [line for line in dockerfile.splitlines() if line.endswith(" AS system")]

@@ -22,7 +22,7 @@ def checked(template: dict) -> dict:
     problems that stop a bake: a slip there stops the tests, the benchmark and the
     scripts as they import this module, with the bake's own messages."""
     if found := answer_filters.table_problems(template):
-        raise RuntimeError("\n".join(message for _field, message in found))
+        raise RuntimeError("\n".join(problem.message for problem in found))
     return template
 
 

@@ -22,9 +22,9 @@ from harness.docker import (
     as_the_pod_runs_it,
     behind_proxy,
     clean_up,
+    documented_commands,
     lifecycle,
     local_engine,
-    readme_commands,
     watch_edits,
 )
 from harness.docker_required import IN_CI
@@ -87,7 +87,7 @@ def served(project, tmp_path_factory):
         return lifecycle(
             ENGINE.compose, project.copy_to(scratch), scratch,
             bytecode=project.answers.level["bytecode_compiler"],
-            commands=readme_commands(project.path),
+            commands=documented_commands(project.path),
         )  # fmt: skip
 
     return once("lifecycle", project, make)
@@ -318,10 +318,10 @@ def test_each_gunicorn_has_its_control_socket_in_dev_shm(served):
     assert listening and set(listening) == {"/dev/shm/gunicorn-1.ctl"}, listening
 
 
-def readme_outputs(served, project, word: str) -> list[list[str]]:
+def documented_outputs(served, project, word: str) -> list[list[str]]:
     """What the exec commands of the project's pages that hold `word` printed, per service,
     in the pages' order; each must have exited 0."""
-    commands = [c for c in readme_commands(project.path) if word in c]
+    commands = [c for c in documented_commands(project.path) if word in c]
     assert commands, f"no page of the project gives a `docker compose exec server` with {word!r}"
     outputs = []
     for service in served.services.values():
@@ -334,20 +334,20 @@ def readme_outputs(served, project, word: str) -> list[list[str]]:
 
 @ALL
 def test_the_readmes_flask_command_lists_the_apps_routes_in_the_container(served, project):
-    for (routes,) in readme_outputs(served, project, "flask"):
+    for (routes,) in documented_outputs(served, project, "flask"):
         assert re.search(r"^health\s+GET\s+/health\s*$", routes, re.M), routes
 
 
 @ALL
 def test_the_readmes_control_socket_command_lists_the_workers_in_the_container(served, project):
-    for (workers,) in readme_outputs(served, project, "gunicornc"):
+    for (workers,) in documented_outputs(served, project, "gunicornc"):
         assert re.search(r"^Total: [1-9]\d* workers?$", workers, re.M), workers
 
 
 @LOCKED_DOWN
 def test_the_readmes_python_commands_answer_in_the_shell_less_container(served, project):
     # the health, then the installed packages
-    for health, packages in readme_outputs(served, project, "python -c"):
+    for health, packages in documented_outputs(served, project, "python -c"):
         assert '{"status":"ok"}' in health.replace(" ", ""), health
         assert re.search(r"^gunicorn==\d", packages, re.M), packages
 

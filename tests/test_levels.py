@@ -12,6 +12,7 @@ import re
 import runpy
 import tomllib
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -717,10 +718,11 @@ def page_anchors(page) -> tuple[list[str], list[str]]:
 def broken_links(project) -> list[str]:
     """Each link of the project's pages to a file of the project, or to a section of one,
     that is not there: as page: target."""
-    anchors = {page: page_anchors(project / page)[0] for page in PAGES}
+    parsed = {page: page_anchors(project / page) for page in PAGES}
+    anchors = {page: headings for page, (headings, _) in parsed.items()}
     broken = []
-    for page in PAGES:
-        for href in page_anchors(project / page)[1]:
+    for page, (_, hrefs) in parsed.items():
+        for href in hrefs:
             if "://" in href:
                 continue
             path, _, anchor = href.partition("#")
@@ -743,6 +745,12 @@ def test_the_readme_and_the_walk_through_link_to_each_other(project):
     assert any(href.startswith("../README.md") for href in walk)
 
 
+def template_source(name: str) -> Path:
+    """A file of the project template by the name an include tag gives it (readme/...), or by
+    its path in the baked project."""
+    return ROOT / "templates" / name if name.startswith("readme/") else PROJECT_TEMPLATE / name
+
+
 def included(fragment: str) -> set[str]:
     """The fragments of templates/readme that `fragment` includes, itself and all the way
     down; a level's walk-through, included by its level's name, stands for every level's."""
@@ -751,8 +759,7 @@ def included(fragment: str) -> set[str]:
     while todo:
         name = todo.pop()
         found.add(name)
-        path = ROOT / "templates" / name if name.startswith("readme/") else PROJECT_TEMPLATE / name
-        text = path.read_text(encoding="utf-8")
+        text = template_source(name).read_text(encoding="utf-8")
         names = re.findall(r'\{%-? include "(readme/[^"]+)"', text)
         if '"readme/" ~ cookiecutter.docker_level' in text:
             names += levels
@@ -767,8 +774,7 @@ def test_links_to_readme_sections_go_through_md_anchor_and_the_walk_throughs_own
     readme, walk = included("README.md"), included("docs/docker.md")
     assert readme and walk and not readme & walk, sorted(readme & walk)
     for name in sorted(readme | walk):
-        path = ROOT / "templates" / name if name.startswith("readme/") else PROJECT_TEMPLATE / name
-        text = path.read_text(encoding="utf-8")
+        text = template_source(name).read_text(encoding="utf-8")
         to_readme = r"\]\(#" if name in readme else r"\]\(\.\./README\.md#"
         raw = re.findall(to_readme + rf"(?!{through}).*?\)", text)
         assert not raw, (name, raw)
@@ -814,11 +820,11 @@ def dockerfile_lines(path) -> list[str]:
     return lines
 
 
-def walked_lines(readme: str) -> list[str]:
+def walked_lines(page: str) -> list[str]:
     """The instructions docs/docker.md's "The Dockerfile, line by line" names, in order: the code
     spans that start its bullets, before the explanation (`...` and `*` stand for what they
     leave out)."""
-    section = readme.split("## The Dockerfile, line by line", 1)[1]
+    section = page.split("## The Dockerfile, line by line", 1)[1]
     section = re.split(r"\n##+ ", section, maxsplit=1)[0]  # its own subsections are prose
     named = []
     for line in section.splitlines():
@@ -829,7 +835,7 @@ def walked_lines(readme: str) -> list[str]:
 
 
 @EVERY_LEVEL
-def test_the_readme_walks_through_every_line_of_the_dockerfile_in_order(project):
+def test_the_walk_through_names_every_line_of_the_dockerfile_in_order(project):
     lines = dockerfile_lines(project.path / "Dockerfile")
     walked = walked_lines((project.path / "docs" / "docker.md").read_text())
     walk = f"templates/readme/{project.answers.docker_level}.md"

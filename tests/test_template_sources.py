@@ -15,6 +15,7 @@ import pytest
 from jinja2 import meta
 
 import answer_checks
+from answer_checks import Problem
 from answer_filters import LEVEL_FILES, level, table_problems
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS, Answers, checked
@@ -339,7 +340,7 @@ def test_a_row_of_levels_that_lacks_a_fact_stops_the_bake_naming_both():
     del table["second"]["lock"]
 
     assert table_problems({**TWO_LEVELS, "_levels": table}) == [
-        (
+        Problem(
             "_levels",
             "cookiecutter.json: _levels['second'] lacks ['lock']; every row states every fact",
         )
@@ -350,19 +351,19 @@ def test_an_offered_level_without_a_row_of_levels_stops_the_bake_naming_it():
     table = {"first": TWO_LEVELS["_levels"]["first"]}
 
     assert table_problems({**TWO_LEVELS, "_levels": table}) == [
-        ("_levels", "cookiecutter.json: _levels has no row for the offered level 'second'")
+        Problem("_levels", "cookiecutter.json: _levels has no row for the offered level 'second'")
     ]
 
 
 def test_a_lock_that_templates_locks_has_no_folder_for_stops_the_bake_naming_it():
     table = {**TWO_LEVELS["_levels"], "second": {"lock": "bsae", "number": 2}}
 
-    [(field, message)] = table_problems({**TWO_LEVELS, "_levels": table})
-    assert field == "_levels"
-    assert message.startswith(
+    [problem] = table_problems({**TWO_LEVELS, "_levels": table})
+    assert problem.field == "_levels"
+    assert problem.message.startswith(
         "cookiecutter.json: _levels['second'] has lock 'bsae', which is not one of ["
     )
-    assert "'base'" in message
+    assert "'base'" in problem.message
 
 
 def test_a_suggested_move_to_a_level_not_offered_stops_the_bake_naming_it():
@@ -372,7 +373,7 @@ def test_a_suggested_move_to_a_level_not_offered_stops_the_bake_naming_it():
     }
 
     assert table_problems({**TWO_LEVELS, "_levels": table}) == [
-        (
+        Problem(
             "_levels",
             "cookiecutter.json: _levels['second'] has suggested_move 'frist', which is not "
             "one of ['first', 'second']",
@@ -383,8 +384,8 @@ def test_a_suggested_move_to_a_level_not_offered_stops_the_bake_naming_it():
 def test_a_lock_that_names_a_file_of_templates_locks_stops_the_bake():
     table = {**TWO_LEVELS["_levels"], "second": {"lock": "reserved-names.json", "number": 2}}
 
-    [(field, message)] = table_problems({**TWO_LEVELS, "_levels": table})
-    assert "has lock 'reserved-names.json', which is not one of" in message
+    [problem] = table_problems({**TWO_LEVELS, "_levels": table})
+    assert "has lock 'reserved-names.json', which is not one of" in problem.message
 
 
 def test_a_table_of_levels_with_problems_stops_the_tests_as_they_start_naming_each():
