@@ -320,6 +320,10 @@ def level(cookiecutter: dict) -> dict:
     levels = {name: level_facts(cookiecutter, name) for name in cookiecutter["_levels"]}
     facts = levels[cookiecutter["docker_level"]]
     facts["series_length"] = sum(1 for other in levels.values() if other["in_series"])
+    # A level of the series with one before it, whose page says what changed since
+    facts["follows_a_level"] = facts["in_series"] and any(
+        other["in_series"] and other["number"] < facts["number"] for other in levels.values()
+    )
     # The levels that commit requirements.txt: a move to one writes the template's own export
     facts["requirements_levels"] = [name for name, other in levels.items() if other["requirements"]]
     # The levels that bake a pre-commit config whatever use_pre_commit says
@@ -343,7 +347,12 @@ def level(cookiecutter: dict) -> dict:
         file for file, names in kept_by.items() if facts["suggested_move"] not in names
     ]
     facts["template_url"] = template_git_url(cookiecutter.get("_template"))
+    facts["benchmark_url"] = BENCHMARK_URL
     return facts
+
+
+# Where the template publishes the figures of every level, which the project's pages link to
+BENCHMARK_URL = "https://github.com/org/pydocker-template/blob/main/docs/benchmarks.md"
 
 
 # Cookiecutter's own abbreviations of a template's address, as it expands them

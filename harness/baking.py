@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 from harness import ROOT
-from harness.matrix import COOKIECUTTER
+from harness.matrix import COOKIECUTTER, DEFAULT_PACKAGE, DEFAULT_SLUG
 
 # A baked project's Markdown pages, in the order a reader meets them: the README, and the
 # walk through the level's Dockerfile that it points to
@@ -26,21 +29,25 @@ TRACEBACK = "Traceback (most recent call last):"
 def bake_into(
     output: Path,
     *,
+    template: Path = ROOT,
+    config_file: Path | None = None,
     overwrite_if_exists: bool = False,
     skip_if_file_exists: bool = False,
     accept_hooks: bool = True,
     **answers: object,
 ) -> Path:
-    """`cookiecutter --no-input` of this template into `output`, with `answers` over the
-    defaults and cookiecutter's options as given; the project's folder. A refused answer
-    raises cookiecutter's FailedHookException, with the ERROR: lines on stderr."""
+    """`cookiecutter --no-input` of `template` (this one, or a copy of it) into `output`,
+    with `answers` over the defaults (and over a config file's) and cookiecutter's options
+    as given; the project's folder. A refused answer raises cookiecutter's
+    FailedHookException, with the ERROR: lines on stderr."""
     from cookiecutter.main import cookiecutter
 
     return Path(
         cookiecutter(
-            str(ROOT),
+            str(template),
             no_input=True,
             output_dir=str(output),
+            config_file=str(config_file) if config_file else None,
             overwrite_if_exists=overwrite_if_exists,
             skip_if_file_exists=skip_if_file_exists,
             accept_hooks=accept_hooks,
@@ -49,36 +56,61 @@ def bake_into(
     )
 
 
+def bake_replay(folder: Path, **changes: object) -> Path:
+    """`cookiecutter --replay-file` of this template, into `folder`/out, with replay_of's
+    file: every value given, private data included, and none checked by cookiecutter."""
+    from cookiecutter.main import cookiecutter
+
+    output = folder / "out"
+    output.mkdir()
+    return Path(
+        cookiecutter(str(ROOT), replay=str(replay_of(folder, **changes)), output_dir=str(output))
+    )
+
+
+def load_module(path: Path) -> ModuleType:
+    """The Python file at `path` (a baked project's script, say) as a module of its own
+    name, run afresh."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def template_environment(**options: object):
+    """A Jinja environment with the template's extension (its filters, `level` and the
+    answers kept as data), and Jinja's `options` (a loader, say)."""
+    import jinja2
+
+    extension = load_module(ROOT / "answers_extension.py")
+    return jinja2.Environment(extensions=[extension.AnswersExtension], **options)
+
+
+@cache
+def parts_environment():
+    """The environment render_part renders templates/ with, as a bake does."""
+    import jinja2
+
+    return template_environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
 def render_part(name: str, **answers: object) -> str:
     """One of the fragments in templates/ (`readme/_shipping.md`, say) rendered as a bake
     renders it: with the template's filters, cookiecutter.json's first choices and the
     default names, and `answers` over them (`_template`, the address cookiecutter was
     given, among them)."""
-    import importlib.util
-
-    import jinja2
-
-    spec = importlib.util.spec_from_file_location(
-        "answers_extension", ROOT / "answers_extension.py"
-    )
-    extensions = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(extensions)
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(ROOT / "templates"),
-        extensions=[extensions.AnswersExtension],
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
     context = {
         key: value[0] if isinstance(value, list) else value
         for key, value in COOKIECUTTER.items()
         if key != "__prompts__"
     }
-    context.update(
-        project_name="Hello Service", project_slug="hello-service", package_name="hello_service"
-    )
+    context.update(project_slug=DEFAULT_SLUG, package_name=DEFAULT_PACKAGE)
     context.update(answers)
-    return environment.get_template(name).render(cookiecutter=context)
+    return parts_environment().get_template(name).render(cookiecutter=context)
 
 
 def refused_bake(output: Path, capfd, **answers: object) -> list[str]:
@@ -102,7 +134,7 @@ def replay_of(folder: Path, **changes: object) -> Path:
         key: value[0] if isinstance(value, list) and not key.startswith("_") else value
         for key, value in COOKIECUTTER.items()
     }
-    context.update({"project_slug": "hello-service", "package_name": "hello_service", **changes})
+    context.update({"project_slug": DEFAULT_SLUG, "package_name": DEFAULT_PACKAGE, **changes})
     path = folder / "replay.json"
     path.write_text(json.dumps({"cookiecutter": context}), encoding="utf-8")
     return path

@@ -32,6 +32,9 @@ PYTHONS: list[str] = list(COOKIECUTTER["python_version"])
 LEVEL_FACTS: dict[str, dict] = COOKIECUTTER["_levels"]
 TOOLS: dict[str, str] = COOKIECUTTER["_tools"]
 DEFAULT_PYTHON = PYTHONS[0]
+DEFAULT_SLUG = answer_checks.default_slug(COOKIECUTTER["project_name"])
+DEFAULT_PACKAGE = DEFAULT_SLUG.replace("-", "_")
+"""The slug and package name that the default project name gives."""
 WITHOUT_STAND_IN: dict[str, str] = {"3.12": "no Debian suite ships Python 3.12"}
 """Offered Pythons that scripts/make-base-images.sh cannot make where no image can be pulled."""
 STAND_IN_PYTHONS: list[str] = [python for python in PYTHONS if python not in WITHOUT_STAND_IN]
@@ -66,8 +69,7 @@ class Answers:
     def level(self) -> dict:
         """What templates read as `cookiecutter | level`: the level's facts and the rules
         answer_filters.level() derives from these answers (with the default project name)."""
-        slug = answer_checks.default_slug(COOKIECUTTER["project_name"])
-        answers = {**self.context(), "package_name": slug.replace("-", "_")}
+        answers = {**self.context(), "package_name": DEFAULT_PACKAGE}
         return answer_filters.level({**COOKIECUTTER, **answers})
 
     def context(self) -> dict:

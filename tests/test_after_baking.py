@@ -16,7 +16,7 @@ import pytest
 
 from harness import PROJECT_TEMPLATE, ROOT
 from harness.baking import bake_into, render_part
-from harness.matrix import SERIES, Answers, every_level, for_answers
+from harness.matrix import DEFAULT_PYTHON, SERIES, Answers, every_level, for_answers
 from harness.process import run
 from harness.tools import BIN, GIT_IDENTITY, git, tool_env
 
@@ -59,39 +59,39 @@ def cruft_create(template: Path, folder: Path, **answers) -> Path:
     return folder / "hello-service"
 
 
-def commit_all(project: Path, message: str = "work") -> None:
-    if not (project / ".git").exists():
-        git("init", "-q", "-b", "main", cwd=project)
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "--allow-empty", "-m", message, cwd=project)
+def commit_all(project_dir: Path, message: str = "work") -> None:
+    if not (project_dir / ".git").exists():
+        git("init", "-q", "-b", "main", cwd=project_dir)
+    git("add", "-A", cwd=project_dir)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=project_dir)
 
 
-def files_of(project: Path) -> dict[str, bytes]:
+def files_of(project_dir: Path) -> dict[str, bytes]:
     return {
-        str(path.relative_to(project)): path.read_bytes()
-        for path in sorted(project.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(project).parts
+        str(path.relative_to(project_dir)): path.read_bytes()
+        for path in sorted(project_dir.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project_dir).parts
     }
 
 
-def leftovers(project: Path) -> list[str]:
-    return [name for name in files_of(project) if name.endswith((".rej", ".orig"))]
+def leftovers(project_dir: Path) -> list[str]:
+    return [name for name in files_of(project_dir) if name.endswith((".rej", ".orig"))]
 
 
 def test_cruft_create_records_the_template_and_answers(template_repo, tmp_path):
-    project = cruft_create(template_repo, tmp_path, docker_level="step-5-larger-project")
-    state = json.loads((project / ".cruft.json").read_text())
+    project_dir = cruft_create(template_repo, tmp_path, docker_level="step-5-larger-project")
+    state = json.loads((project_dir / ".cruft.json").read_text())
     assert state["template"] == str(template_repo)
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template_repo).strip()
     assert state["context"]["cookiecutter"]["docker_level"] == "step-5-larger-project"
-    assert (project / "src" / "hello_service" / "main.py").is_file()
+    assert (project_dir / "src" / "hello_service" / "main.py").is_file()
 
 
-def readme_link_steps(project: Path, template: Path, commit: str) -> list[str]:
+def readme_link_steps(project_dir: Path, template: Path, commit: str) -> list[str]:
     """The shell lines of the baked README's block that links a plain cookiecutter bake to
     its template, after `pipx install cruft`, with the template's address and the commit
     the project was baked from filled in."""
-    readme = (project / "README.md").read_text()
+    readme = (project_dir / "README.md").read_text()
     (block,) = re.findall(r"```bash\npipx install cruft[^\n]*\n(.*?)```", readme, re.S)
     address = shlex.quote(str(template))
     return [
@@ -102,42 +102,40 @@ def readme_link_steps(project: Path, template: Path, commit: str) -> list[str]:
 
 def bake_with_cookiecutter(template: Path, folder: Path, **answers) -> tuple[Path, str]:
     """A plain cookiecutter bake, committed; and the template commit it was baked from."""
-    from cookiecutter.main import cookiecutter
-
-    project = Path(
-        cookiecutter(str(template), no_input=True, output_dir=str(folder), extra_context=answers)
-    )
-    commit_all(project, "baked with cookiecutter")
-    return project, git("rev-parse", "HEAD", cwd=template).strip()
+    project_dir = bake_into(folder, template=template, **answers)
+    commit_all(project_dir, "baked with cookiecutter")
+    return project_dir, git("rev-parse", "HEAD", cwd=template).strip()
 
 
-def link_as_the_readme_says(project: Path, template: Path, commit: str) -> None:
-    for line in readme_link_steps(project, template, commit):
-        run(["bash", "-c", line], cwd=project, env=tool_env(**GIT_IDENTITY))
+def link_as_the_readme_says(project_dir: Path, template: Path, commit: str) -> None:
+    for line in readme_link_steps(project_dir, template, commit):
+        run(["bash", "-c", line], cwd=project_dir, env=tool_env(**GIT_IDENTITY))
 
 
 def test_plain_cookiecutter_bake_records_answers_and_can_be_linked(template_repo, tmp_path):
     answers = {"docker_level": "step-3-basic-improvements", "project_name": "Linked App"}
-    project, commit = bake_with_cookiecutter(template_repo, tmp_path, **answers)
-    link_as_the_readme_says(project, template_repo, commit)
-    recorded = json.loads((project / ".cookiecutter.json").read_text())
+    project_dir, commit = bake_with_cookiecutter(template_repo, tmp_path, **answers)
+    link_as_the_readme_says(project_dir, template_repo, commit)
+    recorded = json.loads((project_dir / ".cookiecutter.json").read_text())
     assert recorded["docker_level"] == "step-3-basic-improvements"
     assert recorded["project_slug"] == "linked-app"
     assert not [key for key in recorded if key.startswith("_")]
-    state = json.loads((project / ".cruft.json").read_text())
+    state = json.loads((project_dir / ".cruft.json").read_text())
     assert state["context"]["cookiecutter"]["docker_level"] == "step-3-basic-improvements"
     # Linked to the same commit it was baked from: nothing differs
-    result = cruft("diff", "--exit-code", "--project-dir", project, cwd=project, check=False)
+    result = cruft(
+        "diff", "--exit-code", "--project-dir", project_dir, cwd=project_dir, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     template = make_template_repo(tmp_path / "template")
-    project = cruft_create(template, tmp_path / "out", docker_level="final-result")
-    (project / "NOTES.md").write_text("my notes\n")
-    own = project / "src" / "hello_service" / "billing.py"
+    project_dir = cruft_create(template, tmp_path / "out", docker_level="final-result")
+    (project_dir / "NOTES.md").write_text("my notes\n")
+    own = project_dir / "src" / "hello_service" / "billing.py"
     own.write_text('"""My own module."""\n')
-    commit_all(project, "my work")
+    commit_all(project_dir, "my work")
 
     # The template moves on: a new Gunicorn default and a newer pinned Poetry
     conf = template / PROJECT_TEMPLATE.name / "gunicorn.conf.py"
@@ -150,39 +148,39 @@ def test_cruft_update_applies_a_new_template_commit_cleanly(tmp_path):
     (template / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
     git("commit", "-q", "-am", "template: new defaults", cwd=template)
 
-    cruft("update", "--skip-apply-ask", "--project-dir", project, cwd=project)
+    cruft("update", "--skip-apply-ask", "--project-dir", project_dir, cwd=project_dir)
 
-    assert '"GUNICORN_TIMEOUT", "45"' in (project / "gunicorn.conf.py").read_text()
-    config = (project / ".pre-commit-config.yaml").read_text()
+    assert '"GUNICORN_TIMEOUT", "45"' in (project_dir / "gunicorn.conf.py").read_text()
+    config = (project_dir / ".pre-commit-config.yaml").read_text()
     assert "poetry==9.9.9" in config and f"poetry=={old_poetry}" not in config
-    assert (project / "NOTES.md").read_text() == "my notes\n"
+    assert (project_dir / "NOTES.md").read_text() == "my notes\n"
     assert own.read_text() == '"""My own module."""\n'
-    assert leftovers(project) == []
-    state = json.loads((project / ".cruft.json").read_text())
+    assert leftovers(project_dir) == []
+    state = json.loads((project_dir / ".cruft.json").read_text())
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
 
 
 def test_a_project_linked_after_the_template_moved_on_takes_the_updates_since_its_bake(tmp_path):
     template = make_template_repo(tmp_path / "template")
-    project, baked_from = bake_with_cookiecutter(template, tmp_path / "out")
+    project_dir, baked_from = bake_with_cookiecutter(template, tmp_path / "out")
     conf = template / PROJECT_TEMPLATE.name / "gunicorn.conf.py"
     conf.write_text(
         conf.read_text().replace('"GUNICORN_TIMEOUT", "30"', '"GUNICORN_TIMEOUT", "45"')
     )
     git("commit", "-q", "-am", "template: a new default", cwd=template)
-    link_as_the_readme_says(project, template, baked_from)
+    link_as_the_readme_says(project_dir, template, baked_from)
 
-    cruft("update", "--skip-apply-ask", "--project-dir", project, cwd=project)
+    cruft("update", "--skip-apply-ask", "--project-dir", project_dir, cwd=project_dir)
 
-    assert '"GUNICORN_TIMEOUT", "45"' in (project / "gunicorn.conf.py").read_text()
-    assert leftovers(project) == []
+    assert '"GUNICORN_TIMEOUT", "45"' in (project_dir / "gunicorn.conf.py").read_text()
+    assert leftovers(project_dir) == []
 
 
 def test_the_copies_cruft_bakes_to_compare_print_no_next_steps(template_repo, tmp_path):
-    project = cruft_create(template_repo, tmp_path / "out")
-    commit_all(project, "baked")
+    project_dir = cruft_create(template_repo, tmp_path / "out")
+    commit_all(project_dir, "baked")
 
-    compared = cruft("diff", "--project-dir", project, cwd=project)
+    compared = cruft("diff", "--project-dir", project_dir, cwd=project_dir)
 
     assert "Next steps" not in compared.stdout + compared.stderr
 
@@ -198,14 +196,14 @@ def test_cruft_create_prints_the_next_steps_even_below_the_temporary_folder(
 def test_the_printed_git_init_starts_on_main_the_branch_ci_runs_on(template_repo, tmp_path):
     created = cruft("create", template_repo, "--no-input", "--output-dir", tmp_path, cwd=tmp_path)
     (init,) = [line.strip() for line in created.stdout.splitlines() if "git init" in line]
-    project = tmp_path / "hello-service"
+    project_dir = tmp_path / "hello-service"
     # No git configuration: an older git's own default branch, master, unless told
     bare = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
 
-    run(["bash", "-c", init], cwd=project, env=tool_env(**bare))
+    run(["bash", "-c", init], cwd=project_dir, env=tool_env(**bare))
 
-    assert git("symbolic-ref", "--short", "HEAD", cwd=project, **bare).strip() == "main"
-    assert "branches: [main]" in (project / ".github" / "workflows" / "ci.yml").read_text()
+    assert git("symbolic-ref", "--short", "HEAD", cwd=project_dir, **bare).strip() == "main"
+    assert "branches: [main]" in (project_dir / ".github" / "workflows" / "ci.yml").read_text()
 
 
 def test_cruft_create_refuses_a_device_name_with_the_slug_to_give(template_repo, tmp_path):
@@ -248,15 +246,16 @@ def test_the_readme_of_production_hardened_suggests_moving_back_to_the_final_res
 
 @pytest.mark.parametrize("source, target", MOVES)
 def test_moving_between_levels_matches_baking_the_target(template_repo, tmp_path, source, target):
-    project = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
-    (project / "NOTES.md").write_text("my notes survive level moves\n")
-    commit_all(project, f"baked at {source}")
+    project_dir = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
+    (project_dir / "NOTES.md").write_text("my notes survive level moves\n")
+    commit_all(project_dir, f"baked at {source}")
 
-    cruft("update", "--skip-apply-ask", "--project-dir", project,
-          "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
+    cruft("update", "--skip-apply-ask", "--project-dir", project_dir,
+          "--variables-to-update", json.dumps({"docker_level": target}),
+          cwd=project_dir)  # fmt: skip
 
     direct = cruft_create(template_repo, tmp_path / "direct", docker_level=target)
-    assert_baked_as(project, direct, own={"NOTES.md": b"my notes survive level moves\n"})
+    assert_baked_as(project_dir, direct, own={"NOTES.md": b"my notes survive level moves\n"})
 
 
 def assert_baked_as(moved: Path, direct: Path, own: dict[str, bytes]) -> None:
@@ -288,10 +287,10 @@ def test_a_readme_without_pre_commit_names_the_moves_that_add_its_config(project
     assert "run `pre-commit install`" in readme
 
 
-def removal_before_the_move(project: Path) -> list[list[str]]:
+def removal_before_the_move(project_dir: Path) -> list[list[str]]:
     """The commands of the README's `git rm ... && git commit ...` line, which removes the
     files its suggested move deletes."""
-    readme = (project / "README.md").read_text()
+    readme = (project_dir / "README.md").read_text()
     (line,) = [line.strip() for line in readme.splitlines() if line.strip().startswith("git rm ")]
     return [shlex.split(command) for command in line.split(" && ")]
 
@@ -304,44 +303,46 @@ DELETING_MOVES = [a.docker_level for a in every_level() if a.level["suggested_mo
 def test_the_readmes_removal_lets_the_suggested_move_delete_files_you_changed(
     template_repo, tmp_path, source
 ):
-    project = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
+    project_dir = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
     target = Answers(source).level["suggested_move"]
     direct = cruft_create(template_repo, tmp_path / "direct", docker_level=target)
-    commit_all(project, f"baked at {source}")
+    commit_all(project_dir, f"baked at {source}")
     # Every file of the source that the target does not have (but the code, which a move
     # between layouts moves), changed as you or Dependabot would: git deletes a file only
     # while it is as the template wrote it
     code = Answers(source).level["package_dir"] + "/"
-    for name in sorted(files_of(project).keys() - files_of(direct).keys()):
+    for name in sorted(files_of(project_dir).keys() - files_of(direct).keys()):
         if name.startswith(code):
             continue
-        with (project / name).open("a") as file:
+        with (project_dir / name).open("a") as file:
             file.write("\n# changed after the bake\n")
-    commit_all(project, "changed after the bake")
+    commit_all(project_dir, "changed after the bake")
 
-    for command in removal_before_the_move(project):
+    for command in removal_before_the_move(project_dir):
         assert command[0] == "git", command
-        git(*command[1:], cwd=project)
-    cruft("update", "--skip-apply-ask", "--project-dir", project,
-          "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
+        git(*command[1:], cwd=project_dir)
+    cruft("update", "--skip-apply-ask", "--project-dir", project_dir,
+          "--variables-to-update", json.dumps({"docker_level": target}),
+          cwd=project_dir)  # fmt: skip
 
-    assert_baked_as(project, direct, own={})
+    assert_baked_as(project_dir, direct, own={})
 
 
 def test_without_the_removal_a_move_leaves_a_file_you_changed_behind(template_repo, tmp_path):
     source = DELETING_MOVES[0]
-    project = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
+    project_dir = cruft_create(template_repo, tmp_path / "moved", docker_level=source)
     target = Answers(source).level["suggested_move"]
-    commit_all(project, f"baked at {source}")
+    commit_all(project_dir, f"baked at {source}")
     changed = Answers(source).level["suggested_move_deletes"][0]
-    with (project / changed).open("a") as file:
+    with (project_dir / changed).open("a") as file:
         file.write("\n# changed after the bake\n")
-    commit_all(project, "changed after the bake")
+    commit_all(project_dir, "changed after the bake")
 
-    cruft("update", "--skip-apply-ask", "--project-dir", project,
-          "--variables-to-update", json.dumps({"docker_level": target}), cwd=project)  # fmt: skip
+    cruft("update", "--skip-apply-ask", "--project-dir", project_dir,
+          "--variables-to-update", json.dumps({"docker_level": target}),
+          cwd=project_dir)  # fmt: skip
 
-    assert (project / changed).is_file()
+    assert (project_dir / changed).is_file()
 
 
 @pytest.mark.parametrize(
@@ -383,16 +384,16 @@ def test_hostile_answers_survive_a_cruft_update(tmp_path):
         "author_name": "O'Brien \\ Zoë",
         "docker_level": "production-hardened",
     }
-    project = cruft_create(template, tmp_path / "out", **answers)
-    commit_all(project, "baked")
-    before = files_of(project)
+    project_dir = cruft_create(template, tmp_path / "out", **answers)
+    commit_all(project_dir, "baked")
+    before = files_of(project_dir)
 
     readme = template / "README.md"
     readme.write_text(readme.read_text() + "\nA template change.\n")
     git("commit", "-q", "-am", "template: unrelated change", cwd=template)
-    run([CRUFT, "update", "--skip-apply-ask", "--project-dir", project], cwd=project)
+    run([CRUFT, "update", "--skip-apply-ask", "--project-dir", project_dir], cwd=project_dir)
 
-    after = files_of(project)
+    after = files_of(project_dir)
     state = json.loads(after.pop(".cruft.json"))
     before.pop(".cruft.json")
     assert after == before
@@ -404,8 +405,8 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
     """cruft renders the old commit and the new one in one process: nothing of the first
     render (its loaded filters, checks or data) may judge the second."""
     template = make_template_repo(tmp_path / "template")
-    project = cruft_create(template, tmp_path / "out", docker_level="final-result")
-    commit_all(project, "baked")
+    project_dir = cruft_create(template, tmp_path / "out", docker_level="final-result")
+    commit_all(project_dir, "baked")
 
     settings = json.loads((template / "cookiecutter.json").read_text())
     settings["python_version"].append("3.16")
@@ -430,48 +431,44 @@ def test_cruft_update_renders_the_new_commit_with_its_own_hooks_data_names_and_f
     git("add", "-A", cwd=template)
     git("commit", "-q", "-m", "template: new fact, filter, file, hook step, Python", cwd=template)
 
-    cruft("update", "--skip-apply-ask", "--project-dir", project,
-          "--variables-to-update", json.dumps({"python_version": "3.16"}), cwd=project)  # fmt: skip
+    cruft("update", "--skip-apply-ask", "--project-dir", project_dir,
+          "--variables-to-update", json.dumps({"python_version": "3.16"}),
+          cwd=project_dir)  # fmt: skip
 
-    assert (project / "CHANGELOG.md").read_text() == "HELLO SERVICE\n"
-    assert (project / "HOOKED").read_text() == "hello-service\n"
-    assert "3.16" in (project / "Dockerfile").read_text()
-    assert leftovers(project) == []
-    state = json.loads((project / ".cruft.json").read_text())
+    assert (project_dir / "CHANGELOG.md").read_text() == "HELLO SERVICE\n"
+    assert (project_dir / "HOOKED").read_text() == "hello-service\n"
+    assert "3.16" in (project_dir / "Dockerfile").read_text()
+    assert leftovers(project_dir) == []
+    state = json.loads((project_dir / ".cruft.json").read_text())
     assert state["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
 
 
 def test_one_process_baking_two_template_versions_judges_each_by_its_own_files(
     template_repo, tmp_path
 ):
-    from cookiecutter.main import cookiecutter
-
     newer = make_template_repo(tmp_path / "newer")
     settings = json.loads((newer / "cookiecutter.json").read_text())
     settings["python_version"].append("3.16")
     (newer / "cookiecutter.json").write_text(json.dumps(settings, indent=2) + "\n")
 
-    older = cookiecutter(str(template_repo), no_input=True, output_dir=str(tmp_path / "a"))
-    newest = cookiecutter(
-        str(newer),
-        no_input=True,
-        output_dir=str(tmp_path / "b"),
-        extra_context={"python_version": "3.16"},
-    )
-    assert "python:3.13" in (Path(older) / "Dockerfile").read_text()
-    assert "python:3.16" in (Path(newest) / "Dockerfile").read_text()
+    older = bake_into(tmp_path / "a", template=template_repo)
+    newest = bake_into(tmp_path / "b", template=newer, python_version="3.16")
+    assert f"python:{DEFAULT_PYTHON}" in (older / "Dockerfile").read_text()
+    assert "python:3.16" in (newest / "Dockerfile").read_text()
 
 
 def test_git_ignores_output_folders_at_the_root_only(tmp_path):
-    project = bake_into(tmp_path)
-    package = next(p.parent for p in project.rglob("main.py") if p.parent.name != "tests")
+    project_dir = bake_into(tmp_path)
+    package = next(p.parent for p in project_dir.rglob("main.py") if p.parent.name != "tests")
     kept = [package / name / "__init__.py" for name in ("build", "dist", "htmlcov", "venv")]
-    ignored = [project / name / "file" for name in ("build", "dist", "htmlcov", "venv", ".venv")]
+    ignored = [
+        project_dir / name / "file" for name in ("build", "dist", "htmlcov", "venv", ".venv")
+    ]
     for path in kept + ignored:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("")
-    git("init", "-q", cwd=project)
-    git("add", "-A", cwd=project)
-    tracked = {project / name for name in git("ls-files", cwd=project).split()}
+    git("init", "-q", cwd=project_dir)
+    git("add", "-A", cwd=project_dir)
+    tracked = {project_dir / name for name in git("ls-files", cwd=project_dir).split()}
     assert set(kept) <= tracked
     assert not set(ignored) & tracked

@@ -23,14 +23,13 @@ from pathlib import Path
 import pytest
 import yaml
 from cookiecutter.exceptions import FailedHookException
-from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 import answer_checks
 from harness import PROJECT_TEMPLATE, ROOT
-from harness.baking import TRACEBACK, bake_into, refused_bake, replay_of
+from harness.baking import TRACEBACK, bake_into, bake_replay, refused_bake
 from harness.docker import engine
 from harness.dockerfiles import parse
 from harness.locks import every_locked_package
@@ -232,14 +231,16 @@ TYPED = {
 
 
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(level=st.sampled_from(LEVELS), typed=st.fixed_dictionaries(TYPED))
-def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(capfd, level, typed):
+@given(docker_level=st.sampled_from(LEVELS), typed=st.fixed_dictionaries(TYPED))
+def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(capfd, docker_level, typed):
     answers = typed  # as typed: no answer runs as Jinja (answers_extension.AnswersExtension)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder)
         capfd.readouterr()
         try:
-            project = bake_into(output, project_slug="any-answer", docker_level=level, **typed)
+            project = bake_into(
+                output, project_slug="any-answer", docker_level=docker_level, **typed
+            )
         except FailedHookException:
             err = capfd.readouterr().err
             assert TRACEBACK not in err, err
@@ -254,7 +255,7 @@ def test_any_free_text_bakes_faithfully_or_is_refused_cleanly(capfd, level, type
         assert_files_parse(project)
         assert_answers_round_trip(project, answers)
         labels = oci_labels(project / "Dockerfile")
-        if LEVEL_FACTS[level]["version_args"]:  # the Dockerfile's OCI labels
+        if LEVEL_FACTS[docker_level]["version_args"]:  # the Dockerfile's OCI labels
             assert labels["org.opencontainers.image.description"] == answers["description"]
         else:
             assert labels == {}
@@ -330,9 +331,9 @@ def test_an_answer_that_is_its_own_default_expression_bakes_as_the_default(tmp_p
 SYNTAX_TEXT = "- &a *a !t {x: [y]} #c: 'q\" \\ $HOME `e` | > % @"
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("docker_level", LEVELS)
 def test_format_syntax_in_every_free_text_answer_bakes_files_that_parse_and_read_back(
-    level, tmp_path
+    docker_level, tmp_path
 ):
     answers = {
         "project_name": SYNTAX_TEXT,
@@ -340,7 +341,7 @@ def test_format_syntax_in_every_free_text_answer_bakes_files_that_parse_and_read
         "author_name": SYNTAX_TEXT.replace(">", ""),  # the authors label reads Name <address>
         "author_email": "o'hara+x#y@example.com",
     }
-    project = bake_into(tmp_path, project_slug="syntax", docker_level=level, **answers)
+    project = bake_into(tmp_path, project_slug="syntax", docker_level=docker_level, **answers)
 
     assert_files_parse(project)
     assert_answers_round_trip(project, answers)
@@ -382,7 +383,7 @@ def test_a_config_file_s_project_name_that_is_not_text_is_refused_with_quotes_to
     output = tmp_path / "out"
     output.mkdir()
     with pytest.raises(FailedHookException):
-        cookiecutter(str(ROOT), no_input=True, config_file=str(config), output_dir=str(output))
+        bake_into(output, config_file=config)
     (error,) = [line for line in capfd.readouterr().err.splitlines() if "ERROR:" in line]
     assert error.startswith("ERROR: project_name must be text, not ")
     assert error.endswith(f"in the config or replay file, e.g. {fix}.")
@@ -691,11 +692,11 @@ def test_package_names_that_would_shadow_something_are_refused(package, tmp_path
 FLAT_LEVELS = [level for level in LEVELS if not LEVEL_FACTS[level]["src_layout"]]
 
 
-@pytest.mark.parametrize("level", FLAT_LEVELS)
-def test_no_package_name_can_match_a_file_next_to_the_package_up_to_case(level, tmp_path):
+@pytest.mark.parametrize("docker_level", FLAT_LEVELS)
+def test_no_package_name_can_match_a_file_next_to_the_package_up_to_case(docker_level, tmp_path):
     """macOS and Windows ignore case: a package folder `dockerfile/` and the file `Dockerfile`
     could not both exist there, so every such name is refused."""
-    project = bake_into(tmp_path, docker_level=level)
+    project = bake_into(tmp_path, docker_level=docker_level)
     names = {entry.name.lower() for entry in project.iterdir()} - {"hello_service"}
     answers = json.loads((project / ".cookiecutter.json").read_text())
     allowed = [
@@ -1063,15 +1064,15 @@ def test_tools_pins_must_be_versions(tmp_path, capfd):
     assert errors and errors[0].startswith("ERROR: _tools.ruff "), errors
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_rebaking_over_a_project_gives_a_fresh_bake_next_to_the_users_files(level, tmp_path):
-    fresh = bake_into(tmp_path / "fresh", docker_level=level)
-    project = bake_into(tmp_path / "mine", docker_level=level)
+@pytest.mark.parametrize("docker_level", LEVELS)
+def test_rebaking_over_a_project_gives_a_fresh_bake_next_to_the_users_files(docker_level, tmp_path):
+    fresh = bake_into(tmp_path / "fresh", docker_level=docker_level)
+    project = bake_into(tmp_path / "mine", docker_level=docker_level)
     package = next(p.parent for p in project.rglob("main.py"))
     (package / "billing.py").write_text("RATE = 1\n")
     (project / "NOTES.md").write_text("mine\n")
     for _ in range(2):  # twice: the second re-bake used to crash
-        bake_into(tmp_path / "mine", overwrite_if_exists=True, docker_level=level)
+        bake_into(tmp_path / "mine", overwrite_if_exists=True, docker_level=docker_level)
 
     mine = files(project)
     own = {str((package / "billing.py").relative_to(project)), "NOTES.md"}
@@ -1083,25 +1084,29 @@ def files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_without_hooks_the_bake_is_the_same_project(level, tmp_path):
-    fresh = bake_into(tmp_path / "fresh", docker_level=level)
-    without = bake_into(tmp_path / "without", accept_hooks=False, docker_level=level)
+@pytest.mark.parametrize("docker_level", LEVELS)
+def test_without_hooks_the_bake_is_the_same_project(docker_level, tmp_path):
+    fresh = bake_into(tmp_path / "fresh", docker_level=docker_level)
+    without = bake_into(tmp_path / "without", accept_hooks=False, docker_level=docker_level)
     assert files(without) == files(fresh)
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_rebaking_with_skip_if_file_exists_keeps_every_file_the_user_changed(level, tmp_path):
-    project = bake_into(tmp_path, docker_level=level)
+@pytest.mark.parametrize("docker_level", LEVELS)
+def test_rebaking_with_skip_if_file_exists_keeps_every_file_the_user_changed(
+    docker_level, tmp_path
+):
+    project = bake_into(tmp_path, docker_level=docker_level)
     changed = {path: path.read_bytes() + b"# mine\n" for path in project.rglob("*.py")}
     for path, content in changed.items():
         path.write_bytes(content)
-    bake_into(tmp_path, overwrite_if_exists=True, skip_if_file_exists=True, docker_level=level)
+    bake_into(
+        tmp_path, overwrite_if_exists=True, skip_if_file_exists=True, docker_level=docker_level
+    )
     assert {path: path.read_bytes() for path in changed} == changed
 
 
-@pytest.mark.parametrize("level", LEVELS)
-def test_a_bake_on_windows_writes_lf_line_endings(level, tmp_path, monkeypatch):
+@pytest.mark.parametrize("docker_level", LEVELS)
+def test_a_bake_on_windows_writes_lf_line_endings(docker_level, tmp_path, monkeypatch):
     # Windows writes text with CRLF unless told otherwise: emulated with the pure-Python io
     # module, which reads os.linesep, in place of the open() cookiecutter writes files with
     import _pyio
@@ -1110,7 +1115,7 @@ def test_a_bake_on_windows_writes_lf_line_endings(level, tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "linesep", "\r\n")
     monkeypatch.setattr(cookiecutter.generate, "open", _pyio.open, raising=False)
-    project = bake_into(tmp_path, docker_level=level)
+    project = bake_into(tmp_path, docker_level=docker_level)
     written = [path for path in project.rglob("*") if path.is_file()]
     assert written and [p.name for p in written if b"\r\n" in p.read_bytes()] == []
 
@@ -1164,14 +1169,6 @@ def test_oci_labels_reach_the_built_image_exactly(tmp_path):
 
 
 # --- A replay file gives every value, private data included, unchecked by cookiecutter -----
-
-
-def bake_replay(tmp_path: Path, **changes) -> Path:
-    output = tmp_path / "out"
-    output.mkdir()
-    return Path(
-        cookiecutter(str(ROOT), replay=str(replay_of(tmp_path, **changes)), output_dir=str(output))
-    )
 
 
 def test_a_replay_file_with_the_defaults_bakes(tmp_path):
@@ -1240,7 +1237,8 @@ def test_a_replay_file_cannot_put_values_the_template_does_not_offer_into_the_pr
 def test_a_yes_no_answer_given_as_cookiecutters_words_for_one_is_read_as_one(
     answer, hooks, tmp_path
 ):
-    project = bake_replay(tmp_path, docker_level="final-result", use_pre_commit=answer)
+    (docker_level, *_) = [name for name in LEVELS if not LEVEL_FACTS[name]["needs_pre_commit"]]
+    project = bake_replay(tmp_path, docker_level=docker_level, use_pre_commit=answer)
     assert (project / ".pre-commit-config.yaml").exists() == hooks
 
 

@@ -8,7 +8,6 @@ and to Poetry's reading of lock-version 2.1 (a package's `groups`, and
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import sys
 import tomllib
@@ -17,6 +16,7 @@ import pytest
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
+from harness.baking import load_module
 from harness.matrix import PYTHONS, every_level, for_answers
 from harness.process import run
 from harness.tools import poetry_export
@@ -33,10 +33,7 @@ HASH_B = "sha256:" + "b" * 64
 
 
 def load_exporter(project):
-    spec = importlib.util.spec_from_file_location("export_requirements", project.path / EXPORTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(project.path / EXPORTER)
 
 
 def parsed(requirements: str) -> dict[str, tuple[str, frozenset[str], Marker | None]]:

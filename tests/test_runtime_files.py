@@ -8,12 +8,12 @@ at their own paths, and a clear refusal of what it cannot do.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
+from harness.baking import load_module
 from harness.matrix import every_level, for_answers
 from harness.process import run
 
@@ -82,10 +82,7 @@ def test_a_named_package_brings_its_programs_and_what_they_load_not_its_document
 
 
 def script_module(project):
-    spec = importlib.util.spec_from_file_location("runtime_files", project.path / SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(project.path / SCRIPT)
 
 
 @WITH_SCRIPT

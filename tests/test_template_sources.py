@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 import tomllib
 from difflib import SequenceMatcher, get_close_matches
@@ -18,6 +17,7 @@ import answer_checks
 from answer_checks import Problem
 from answer_filters import LEVEL_FILES, level, table_problems
 from harness import PROJECT_TEMPLATE, ROOT
+from harness.baking import template_environment
 from harness.matrix import COOKIECUTTER, LEVELS, SERIES, TOOLS, Answers, checked
 from harness.process import run
 from harness.tools import BIN
@@ -79,7 +79,7 @@ def level_name_uses(source: str) -> list[str]:
     print it or join it into a path that is printed, included or passed to a macro: a
     comparison, a test, a method call, a variable holding it, a path that names one level."""
     nodes = jinja2.nodes
-    tree = template_environment().parse(source, name="template")
+    tree = parser().parse(source, name="template")
     parent = parents(tree)
 
     def printed_or_a_path(node) -> bool:
@@ -516,28 +516,23 @@ def test_level_dockerfiles_include_nothing_and_import_macros_without_context(pat
 
 
 @cache
-def template_environment() -> jinja2.Environment:
+def parser() -> jinja2.Environment:
     """A Jinja environment with the template's filters, enough to parse its files."""
-    spec = importlib.util.spec_from_file_location(
-        "answers_extension", ROOT / "answers_extension.py"
-    )
-    extension = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(extension)
-    return jinja2.Environment(extensions=[extension.AnswersExtension])
+    return template_environment()
 
 
 def names_from_outside(source: str, name: str) -> set[str]:
     """What a template reads that it does not set, import or take as a parameter itself,
     apart from the answers (`cookiecutter`) and Jinja's own globals: names only a template
     that includes it could give it."""
-    environment = template_environment()
+    environment = parser()
     tree = environment.parse(source, name=name)
     return meta.find_undeclared_variables(tree) - {"cookiecutter", *environment.globals}
 
 
 @pytest.mark.parametrize("path", sorted(README.iterdir()), ids=lambda p: p.name)
 def test_readme_fragments_import_macros_without_context(path):
-    tree = template_environment().parse(path.read_text(encoding="utf-8"), name=path.name)
+    tree = parser().parse(path.read_text(encoding="utf-8"), name=path.name)
     imports = tree.find_all((jinja2.nodes.Import, jinja2.nodes.FromImport))
     assert not [i.template.value for i in imports if i.with_context]
 

