@@ -50,6 +50,7 @@ TOO_OLD = host_problem()
 if TOO_OLD:
     raise ImportError(TOO_OLD)
 
+import difflib  # noqa: E402
 import json  # noqa: E402
 import locale  # noqa: E402
 import os  # noqa: E402
@@ -389,8 +390,98 @@ def rerun_command(
         if value == default and type(value) is type(default):
             continue
         text = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
-        given.append(shlex.quote(f"{key}={text}"))
-    return " ".join(["cookiecutter", shlex.quote(template), *given])
+        given.append(shell_word(f"{key}={text}"))
+    kept, _ = command_line()
+    return " ".join(["cookiecutter", *map(shell_word, kept), shell_word(template), *given])
+
+
+def shell_word(text: str) -> str:
+    """`text` as one word of a POSIX shell command line, quoted where it needs it. Text that
+    would not print as itself (control characters, which a terminal acts on, or bytes the
+    locale could not decode, which Python keeps as lone surrogates) is written in ANSI-C
+    quotes, $'...', with those characters escaped: bash, zsh and ksh read it back as typed."""
+    if text.isprintable():
+        return shlex.quote(text)
+    escaped = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte the locale could not decode: the byte itself
+            escaped.append(f"\\x{code - 0xDC00:02x}")
+        elif char in "\\'":
+            escaped.append("\\" + char)
+        elif char.isprintable():
+            escaped.append(char)
+        elif code < 0x100:
+            escaped.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            escaped.append(f"\\u{code:04x}")
+        else:
+            escaped.append(f"\\U{code:08x}")
+    return "$'" + "".join(escaped) + "'"
+
+
+# cookiecutter's options that a command asking again keeps as the user gave them (where the
+# template, its config and the project are, and how the project is written), those of them
+# that take a value, and every option that takes one
+KEPT_FLAGS = {"--default-config", "-f", "--overwrite-if-exists", "-s", "--skip-if-file-exists"}
+KEPT_WITH_VALUE = {"-c", "--checkout", "--directory", "-o", "--output-dir", "--config-file"}
+WITH_VALUE = KEPT_WITH_VALUE | {"--replay-file", "--debug-file", "--accept-hooks"}
+
+
+def command_line(argv=None) -> tuple[list[str], list[str]]:
+    """From cookiecutter's command line (its script, or `python -m cookiecutter`): the options
+    a command asking again keeps, and the keys of the key=value answers after the template's
+    address. Nothing when cookiecutter runs otherwise (cruft, a program, a test)."""
+    argv = sys.argv if argv is None else argv
+    program = Path(argv[0]) if argv else Path()
+    if "cookiecutter" not in {program.name, program.parent.name}:
+        return [], []
+    kept, keys, address = [], [], None
+    words = iter(argv[1:])
+    for word in words:
+        name, equals, _ = word.partition("=")
+        if word.startswith("--") and equals:  # --option=value
+            kept += [word] if name in KEPT_WITH_VALUE else []
+        elif word in WITH_VALUE:
+            value = next(words, None)
+            kept += [word, value] if word in KEPT_WITH_VALUE and value is not None else []
+        elif word[:2] in ("-o", "-c") and len(word) > 2:  # -oFOLDER
+            kept.append(word)
+        elif word in KEPT_FLAGS:
+            kept.append(word)
+        elif word.startswith("-"):  # --no-input, --replay, -v, ...: not kept
+            continue
+        elif address is None:
+            address = word
+        elif equals:
+            keys.append(name)
+    return kept, keys
+
+
+def unknown_key_problems(answers):
+    """key=value answers on cookiecutter's command line that name no question of this
+    template: cookiecutter drops them without a word, and bakes the default instead."""
+    known = [key for key in offered() if not key.startswith("__")]
+    _, keys = command_line()
+    values = dict(arg.partition("=")[::2] for arg in sys.argv[1:] if "=" in arg)
+    for key in dict.fromkeys(keys):
+        if key in known:
+            continue
+        (match, *_) = difflib.get_close_matches(key.replace("-", "_").lower(), known, 1, 0.6) or [
+            None
+        ]
+        hint = f" Did you mean {match}?" if match else ""
+        also = ((match, values.get(key, "")),) if match and match not in keys else ()
+        yield Problem(
+            key,
+            (
+                f"{key} is not a question of this template, and cookiecutter would bake as if "
+                f"it were not given.{hint} The questions: "
+                + ", ".join(key for key in known if not key.startswith("_"))
+                + "."
+            ),
+            also=also,
+        )
 
 
 def name_problems(answers):
@@ -810,8 +901,26 @@ def shape_problems(answers):
 
 
 def problems(answers) -> list[Problem]:
-    """Every answer that cannot be baked; one that the user's config file gave says so."""
-    return named_config_defaults(answer_problems(answers), answers, config_file())
+    """Every answer that cannot be baked, and every key=value that names no question; one
+    that the user's config file gave says so."""
+    path = config_file()
+    defaults = config_defaults(path) if path is not None else {}
+    found = [*config_type_problems(answers, defaults), *answer_problems(answers)]
+    return [*named_config_defaults(found, answers, path), *unknown_key_problems(answers)]
+
+
+def config_type_problems(answers, defaults):
+    """One-line answers and names that the config file gives as something other than text
+    (YAML reads 5, 1:30 and 0x10 unquoted as numbers, [a, b] as a list): cookiecutter turns
+    a number into its digits, and a list into its first item, before any check sees them."""
+    for field in ONE_LINE + NAMES:
+        given = defaults.get(field)
+        answer = answers.get(field)
+        if field not in defaults or isinstance(given, str) or not isinstance(answer, str):
+            continue  # text, or what shape_problems names from the answer itself
+        first = given[0] if isinstance(given, list) and given else given
+        if answer in (str(given), str(first)):
+            yield Problem(field, not_text(field, given))
 
 
 def answer_problems(answers) -> list[Problem]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shlex
 import shutil
 import signal
 import sys
@@ -41,6 +40,7 @@ from answer_checks import (
     problems,
     yes_no,
 )
+from answer_checks import shell_word as quoted_word
 
 # Bidirectional controls: valid in every format, but they make a file read
 # differently from what it holds (editors and GitHub flag them), so every format
@@ -144,7 +144,7 @@ def md_anchor(context, anchor: str) -> str:
 
 def shell_word(value: str) -> str:
     """`value` as one word of a POSIX shell command line, quoted where it needs it."""
-    return shlex.quote(str(value))
+    return quoted_word(str(value))
 
 
 def csv_field(value: str) -> str:

@@ -1262,3 +1262,72 @@ def test_a_package_name_made_from_the_slug_says_so_when_refused(tmp_path, capfd)
     (error,) = refused_bake(tmp_path, capfd, project_name="Import")
     assert error.startswith("ERROR: package_name 'import' (the name made from project_slug ")
     assert "give another package_name" in error
+
+
+# --- What cookiecutter's command line gives, as the template reads it ---------------------
+
+
+def cookiecutter_cli(*words, cwd) -> tuple[list[str], list[str]]:
+    """cookiecutter's own script run with `words`, expecting a refusal: its ERROR: lines, and
+    the words of the command it prints that asks again."""
+    refused = run([BIN / "cookiecutter", *words], cwd=cwd, check=False)
+    assert refused.returncode != 0, refused.stdout
+    lines = refused.stderr.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if line in (ASKED_AGAIN, ASKED_AGAIN_FIXED)]
+    return [line for line in lines if line.startswith("ERROR: ")], shlex.split(lines[at + 1])
+
+
+def test_the_command_that_asks_again_keeps_where_the_config_and_the_project_are(tmp_path):
+    config = config_with(tmp_path, description="From the config file")
+    _, words = cookiecutter_cli(
+        "-f", "--no-input", "--config-file", config, "-o", "out", ROOT, "project_slug=Bad_Slug",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert words == [
+        "cookiecutter", "-f", "--config-file", str(config), "-o", "out", str(ROOT),
+        "project_slug=bad-slug",
+    ]  # fmt: skip
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_key_that_names_no_question_is_refused_with_the_closest_one(tmp_path):
+    errors, words = cookiecutter_cli(
+        "--no-input", ROOT, "project-name=Foo", "docker_level=" + LEVELS[-1], cwd=tmp_path
+    )
+    (error,) = errors
+    assert error.startswith("ERROR: project-name is not a question of this template")
+    assert "Did you mean project_name?" in error
+    assert words[2:] == ["project_name=Foo", f"docker_level={LEVELS[-1]}"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "written, read",
+    [("1:30", "the number 90"), ("0x10", "the number 16"), ("[Fast, small]", "['Fast', 'small']")],
+)
+def test_a_config_file_s_unquoted_number_or_list_is_refused_not_turned_into_text(
+    written, read, tmp_path, capfd, monkeypatch
+):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"default_context:\n  description: {written}\n")
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config))  # as cookiecutter finds it
+    (tmp_path / "out").mkdir()
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path / "out", config_file=config)
+    (error,) = [line for line in capfd.readouterr().err.splitlines() if "ERROR:" in line]
+    assert error.startswith(f"ERROR: description must be text, not {read}")
+    assert "in the config or replay file" in error
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "it's $HOME", "A\x1b]0;title\x07\x1b[2J B", "tab\there", "Caf\udcc3\udca9 \udcff"],
+)
+def test_a_word_of_the_command_that_asks_again_reads_back_as_given_and_prints_as_text(
+    text, tmp_path
+):
+    word = answer_checks.shell_word(text)
+    assert word.isprintable()
+    run(["bash", "-c", f"printf %s {word} > given"], cwd=tmp_path)
+    assert (tmp_path / "given").read_bytes() == text.encode("utf-8", "surrogateescape")

@@ -131,6 +131,22 @@ def test_a_secret_key_that_reads_as_json_is_named(monkeypatch, given, kind):
         create_app()
 
 
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_secret_key_stops_the_start(monkeypatch, given):
+    monkeypatch.setenv("FLASK_SECRET_KEY", given)
+
+    with pytest.raises(ValueError, match="FLASK_SECRET_KEY is empty"):
+        create_app()
+
+
+def test_an_empty_secret_key_file_stops_the_start(monkeypatch, tmp_path):
+    (tmp_path / "FLASK_SECRET_KEY").write_text("\n")
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+
+    with pytest.raises(ValueError, match="FLASK_SECRET_KEY is empty"):
+        create_app()
+
+
 def test_a_host_outside_the_trusted_hosts_is_refused_and_named_in_the_log(caplog):
     client = create_app({"TRUSTED_HOSTS": ["example.com"]}).test_client()
 

@@ -100,20 +100,30 @@ JSON_KINDS = {
 }
 
 
+# A command that prints a key worth signing with
+NEW_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
+
+
 def check_settings(config: dict, secret_key_given: bool = False) -> None:
     """Settings of a kind Flask cannot use, named now: they would fail requests,
     not the start. A value that is not JSON stays text, and Werkzeug would read
     TRUSTED_HOSTS "example.com" as a list of its letters and refuse every
     request, the health checks' too; a secret key that is JSON (1234, true,
-    null) is no longer text, and every request that signs something would fail."""
+    null) is no longer text, and every request that signs something would fail;
+    an empty one would fail them too."""
     key = config.get("SECRET_KEY")
     if (key is not None or secret_key_given) and not isinstance(key, str | bytes):
         # Named by its kind alone: the value is a secret
         raise ValueError(
             f"FLASK_SECRET_KEY reads as JSON {JSON_KINDS.get(type(key), 'data')}, and"
             " Flask signs with text only: give a key that is not a JSON number, true,"
-            " false or null, such as"
-            ' python -c "import secrets; print(secrets.token_hex(32))" prints'
+            f" false or null, such as {NEW_KEY} prints"
+        )
+    if key is not None and not key.strip():
+        raise ValueError(
+            "FLASK_SECRET_KEY is empty, and Flask would sign with nothing: give a long"
+            f" random key, such as {NEW_KEY} prints, or leave FLASK_SECRET_KEY unset"
+            " until the app signs something"
         )
     hosts = config.get("TRUSTED_HOSTS")
     if hosts is not None and not (
