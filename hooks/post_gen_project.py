@@ -69,7 +69,33 @@ def where() -> str:
             path = str(project.relative_to(Path(shell).resolve()))
         except ValueError:
             pass
-    return subprocess.list2cmdline([path]) if os.name == "nt" else shlex.quote(path)
+    return subprocess.list2cmdline([path]) if os.name == "nt" else shell_word(path)
+
+
+# A copy of answer_checks.shell_word, which a hook cannot import (a test keeps the two alike)
+def shell_word(text: str) -> str:
+    """`text` as one word of a POSIX shell command line, quoted where it needs it. Text that
+    would not print as itself (control characters, which a terminal acts on, or bytes the
+    locale could not decode, which Python keeps as lone surrogates) is written in ANSI-C
+    quotes, $'...', with those characters escaped: bash, zsh and ksh read it back as typed."""
+    if text.isprintable():
+        return shlex.quote(text)
+    escaped = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte the locale could not decode: the byte itself
+            escaped.append(f"\\x{code - 0xDC00:02x}")
+        elif char in "\\'":
+            escaped.append("\\" + char)
+        elif char.isprintable():
+            escaped.append(char)
+        elif code < 0x100:
+            escaped.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            escaped.append(f"\\u{code:04x}")
+        else:
+            escaped.append(f"\\U{code:08x}")
+    return "$'" + "".join(escaped) + "'"
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def test_the_project_survives_an_output_that_cannot_be_written(stdout, tmp_path)
     [
         (".", "cd hello-service"),
         ("my projects/ü", "cd 'my projects/ü/hello-service'"),
+        ("out\x1b[2J", "cd $'out\\x1b[2J/hello-service'"),  # the terminal shows, not clears
     ],
 )
 def test_the_next_steps_cd_into_the_project_from_where_cookiecutter_ran(output, shown, tmp_path):

@@ -687,3 +687,17 @@ def test_the_repositorys_own_python_passes_ruff():
 @pytest.mark.parametrize("script", shell_scripts(), ids=lambda path: path.name)
 def test_the_repositorys_own_shell_scripts_pass_shellcheck(script):
     run([BIN / "shellcheck", "--norc", script.relative_to(ROOT)], cwd=ROOT)
+
+
+def test_the_hooks_copy_of_shell_word_is_answer_checks_own():
+    def source(path: Path) -> str:
+        text = path.read_text(encoding="utf-8")
+        (function,) = [
+            node
+            for node in ast.parse(text).body
+            if isinstance(node, ast.FunctionDef) and node.name == "shell_word"
+        ]
+        return ast.get_source_segment(text, function)
+
+    hook = ROOT / "hooks" / "post_gen_project.py"
+    assert source(hook) == source(ROOT / "answer_checks.py")
