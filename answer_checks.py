@@ -905,7 +905,8 @@ def problems(answers) -> list[Problem]:
     that the user's config file gave says so."""
     path = config_file()
     defaults = config_defaults(path) if path is not None else {}
-    found = [*config_type_problems(answers, defaults), *answer_problems(answers)]
+    # Of the wrong type, first and alone, as answer_problems reports its own
+    found = list(config_type_problems(answers, defaults)) or answer_problems(answers)
     return [*named_config_defaults(found, answers, path), *unknown_key_problems(answers)]
 
 
