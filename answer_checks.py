@@ -424,8 +424,16 @@ def shell_word(text: str) -> str:
 # template, its config and the project are, and how the project is written), those of them
 # that take a value, and every option that takes one
 KEPT_FLAGS = {"--default-config", "-f", "--overwrite-if-exists", "-s", "--skip-if-file-exists"}
-KEPT_WITH_VALUE = {"-c", "--checkout", "--directory", "-o", "--output-dir", "--config-file"}
-WITH_VALUE = KEPT_WITH_VALUE | {"--replay-file", "--debug-file", "--accept-hooks"}
+KEPT_WITH_VALUE = {
+    "-c",
+    "--checkout",
+    "--directory",
+    "-o",
+    "--output-dir",
+    "--config-file",
+    "--accept-hooks",
+}
+WITH_VALUE = KEPT_WITH_VALUE | {"--replay-file", "--debug-file"}
 
 
 def command_line(argv=None) -> tuple[list[str], list[str]]:
