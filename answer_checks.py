@@ -923,13 +923,20 @@ def config_type_problems(answers, defaults):
     (YAML reads 5, 1:30 and 0x10 unquoted as numbers, [a, b] as a list): cookiecutter turns
     a number into its digits, and a list into its first item, before any check sees them."""
     for field in ONE_LINE + NAMES:
-        given = defaults.get(field)
-        answer = answers.get(field)
+        given, answer = defaults.get(field), answers.get(field)
         if field not in defaults or isinstance(given, str) or not isinstance(answer, str):
             continue  # text, or what shape_problems names from the answer itself
-        first = given[0] if isinstance(given, list) and given else given
-        if answer in (str(given), str(first)):
+        if config_gave(given, answer):
             yield Problem(field, not_text(field, given))
+
+
+def config_gave(given, answer) -> bool:
+    """Whether `answer` is the config file's `given`, as cookiecutter passes it on: as it is,
+    or a number as its digits and a list as its first item."""
+    if type(given) is type(answer):
+        return given == answer
+    first = given[0] if isinstance(given, list) and given else given
+    return isinstance(answer, str) and answer in (str(given), str(first))
 
 
 def answer_problems(answers) -> list[Problem]:
@@ -1005,8 +1012,7 @@ def named_config_defaults(found, answers, path):
     marked = []
     for problem in found:
         field = problem.field
-        given, value = defaults.get(field), answers.get(field)
-        same = field in defaults and type(given) is type(value) and given == value
+        same = field in defaults and config_gave(defaults[field], answers.get(field))
         if same and field not in named:
             named.add(field)
             problem = problem._replace(

@@ -1316,7 +1316,7 @@ def test_a_config_file_s_unquoted_number_or_list_is_refused_not_turned_into_text
         bake_into(tmp_path / "out", config_file=config)
     (error,) = [line for line in capfd.readouterr().err.splitlines() if "ERROR:" in line]
     assert error.startswith(f"ERROR: description must be text, not {read}")
-    assert "in the config or replay file" in error
+    assert error.endswith(f"{config}{CONFIG_NOTE.format(field='description')}")
     assert list((tmp_path / "out").iterdir()) == []
 
 
