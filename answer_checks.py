@@ -436,15 +436,15 @@ KEPT_WITH_VALUE = {
 WITH_VALUE = KEPT_WITH_VALUE | {"--replay-file", "--debug-file"}
 
 
-def command_line(argv=None) -> tuple[list[str], list[str]]:
+def command_line(argv=None) -> tuple[list[str], dict[str, str]]:
     """From cookiecutter's command line (its script, or `python -m cookiecutter`): the options
-    a command asking again keeps, and the keys of the key=value answers after the template's
-    address. Nothing when cookiecutter runs otherwise (cruft, a program, a test)."""
+    a command asking again keeps, and the key=value answers after the template's address.
+    Nothing when cookiecutter runs otherwise (cruft, a program, a test)."""
     argv = sys.argv if argv is None else argv
     program = Path(argv[0]) if argv else Path()
     if "cookiecutter" not in {program.name, program.parent.name}:
-        return [], []
-    kept, keys, address = [], [], None
+        return [], {}
+    kept, given, address = [], {}, None
     words = iter(argv[1:])
     for word in words:
         name, equals, _ = word.partition("=")
@@ -462,30 +462,28 @@ def command_line(argv=None) -> tuple[list[str], list[str]]:
         elif address is None:
             address = word
         elif equals:
-            keys.append(name)
-    return kept, keys
+            given[name] = word.partition("=")[2]
+    return kept, given
 
 
-def unknown_key_problems(answers):
+def unknown_key_problems():
     """key=value answers on cookiecutter's command line that name no question of this
     template: cookiecutter drops them without a word, and bakes the default instead."""
     known = [key for key in offered() if not key.startswith("__")]
-    _, keys = command_line()
-    values = dict(arg.partition("=")[::2] for arg in sys.argv[1:] if "=" in arg)
-    for key in dict.fromkeys(keys):
+    _, given = command_line()
+    for key, value in given.items():
         if key in known:
             continue
-        (match, *_) = difflib.get_close_matches(key.replace("-", "_").lower(), known, 1, 0.6) or [
-            None
-        ]
+        matches = difflib.get_close_matches(key.replace("-", "_").lower(), known, 1, 0.6)
+        match = matches[0] if matches else None
         hint = f" Did you mean {match}?" if match else ""
-        also = ((match, values.get(key, "")),) if match and match not in keys else ()
+        also = ((match, value),) if match and match not in given else ()
         yield Problem(
             key,
             (
                 f"{key} is not a question of this template, and cookiecutter would bake as if "
                 f"it were not given.{hint} The questions: "
-                + ", ".join(key for key in known if not key.startswith("_"))
+                + ", ".join(question for question in known if not question.startswith("_"))
                 + "."
             ),
             also=also,
@@ -915,7 +913,10 @@ def problems(answers) -> list[Problem]:
     defaults = config_defaults(path) if path is not None else {}
     # Of the wrong type, first and alone, as answer_problems reports its own
     found = list(config_type_problems(answers, defaults)) or answer_problems(answers)
-    return [*named_config_defaults(found, answers, path), *unknown_key_problems(answers)]
+    return [
+        *named_config_defaults(found, answers, path, defaults),
+        *unknown_key_problems(),
+    ]
 
 
 def config_type_problems(answers, defaults):
@@ -1003,11 +1004,11 @@ def config_defaults(path) -> dict:
     return defaults if isinstance(defaults, dict) else {}
 
 
-def named_config_defaults(found, answers, path):
+def named_config_defaults(found, answers, path, defaults):
     """`found`, where a refused answer is the one the config file at `path` gives as its
     default_context naming that file (once per answer): a fix given on the command line
-    alone would leave the file to give the same answer to the next bake."""
-    defaults = config_defaults(path) if path is not None and found else {}
+    alone would leave the file to give the same answer to the next bake. `defaults` is that
+    file's default_context (config_defaults)."""
     named = set()
     marked = []
     for problem in found:

@@ -314,6 +314,10 @@ LEVEL_FILES = {
 }
 
 
+# Where the template publishes the figures of every level, which the project's pages link to
+BENCHMARK_URL = "https://github.com/org/pydocker-template/blob/main/docs/benchmarks.md"
+
+
 def level(cookiecutter: dict) -> dict:
     """The chosen level's facts from `_levels`, plus the rules derived from answers, among
     them what sets it apart from the other levels."""
@@ -349,10 +353,6 @@ def level(cookiecutter: dict) -> dict:
     facts["template_url"] = template_git_url(cookiecutter.get("_template"))
     facts["benchmark_url"] = BENCHMARK_URL
     return facts
-
-
-# Where the template publishes the figures of every level, which the project's pages link to
-BENCHMARK_URL = "https://github.com/org/pydocker-template/blob/main/docs/benchmarks.md"
 
 
 # Cookiecutter's own abbreviations of a template's address, as it expands them
